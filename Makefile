@@ -1,0 +1,48 @@
+# Switchboard: two commands set up everything on a fresh Debian machine.
+#   make run    install missing Debian packages, build in release, stage plugins, start the host
+#   make test   install missing Debian packages, build, run every test
+#   make bench  build in release and run the benchmarks (figures go in BENCHMARKS.md)
+
+SWIFT        ?= swift
+CONFIG       ?= plugins.yaml
+PLUGIN_DIR   ?= plugins
+# Plugin products (each builds lib<Name>.so); `make stage` copies them into PLUGIN_DIR.
+PLUGINS      := ExampleC ExampleSwift
+DEB_PACKAGES := pkg-config libyaml-dev gcc
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test bench build build-debug stage deps clean
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+stage: build
+	@mkdir -p $(PLUGIN_DIR)
+	@bin=$$($(SWIFT) build -c release --show-bin-path); \
+	for p in $(PLUGINS); do cp -f $$bin/lib$$p.so $(PLUGIN_DIR)/; done; \
+	echo "staged $(PLUGINS) into $(PLUGIN_DIR)/"
+
+run: stage
+	$$($(SWIFT) build -c release --show-bin-path)/switchboard run --config $(CONFIG)
+
+build-debug: deps
+	$(SWIFT) build --build-tests
+
+test: build-debug
+	$(SWIFT) test --skip-build
+
+bench: build
+	$$($(SWIFT) build -c release --show-bin-path)/HostBench
+
+clean:
+	rm -rf .build $(PLUGIN_DIR)

@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+// Switchboard: a chat backend whose providers, stores, transports and tool sources are .so plugins.
+// No package dependencies: Foundation, Glibc and Debian's C libraries through system-library targets.
+import PackageDescription
+
+/// C plugins must not depend on host symbols (plugin-abi.md rule 2).
+let cPluginLinkerSettings: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--no-undefined"])]
+
+let package = Package(
+    name: "Switchboard",
+    products: [
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        // Plugins: each is a .so that `make stage` copies into the plugin directory.
+        .library(name: "ExampleC", type: .dynamic, targets: ["ExampleC"]),
+        .library(name: "ExampleSwift", type: .dynamic, targets: ["ExampleSwift"]),
+    ],
+    targets: [
+        // The ABI: one C header shared by the host and every plugin.
+        .target(name: "PluginABI"),
+        .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+
+        // The host: loader, registry, configuration, CLI. `switchboard` is its thin executable.
+        .target(name: "Host", dependencies: ["PluginABI", "CYaml"]),
+        .executableTarget(name: "switchboard", dependencies: ["Host"]),
+
+        // Swift helper for plugin authors, compiled INTO each Swift plugin; speaks only the C ABI.
+        .target(name: "PluginKit", dependencies: ["PluginABI"]),
+
+        // Example plugins proving the ABI is language-neutral.
+        .target(name: "ExampleC", dependencies: ["PluginABI"], path: "Plugins/ExampleC",
+                linkerSettings: cPluginLinkerSettings),
+        .target(name: "ExampleSwift", dependencies: ["PluginABI", "PluginKit"], path: "Plugins/ExampleSwift"),
+
+        .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
+        .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
+    ]
+)

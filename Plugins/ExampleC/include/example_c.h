@@ -1,0 +1,1 @@
+/* ExampleC exports only sb_plugin_entry, declared in switchboard.h. */

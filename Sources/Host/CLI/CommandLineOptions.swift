@@ -1,0 +1,38 @@
+/// The words after `switchboard`: a command, `--config FILE`, any number of `--set key=value`,
+/// and the command's own arguments.
+public struct CommandLineOptions: Sendable {
+    public var command: String?
+    public var configFile = "plugins.yaml"
+    public var overrides: [ConfigOverride] = []
+    public var arguments: [String] = []
+
+    public struct UsageError: Error, Sendable { public let message: String }
+
+    public init(parsing words: [String]) throws(UsageError) {
+        var remaining = words[...]
+        while let word = remaining.popFirst() {
+            switch word {
+            case "--config", "-c":
+                guard let file = remaining.popFirst() else { throw UsageError(message: "\(word) needs a file name") }
+                configFile = file
+            case "--set":
+                guard let assignment = remaining.popFirst() else { throw UsageError(message: "--set needs key.path=value") }
+                do { overrides.append(try ConfigOverride(parsing: assignment)) } catch {
+                    throw UsageError(message: error.description)
+                }
+            case _ where word.hasPrefix("--config="):
+                configFile = String(word.dropFirst("--config=".count))
+            case _ where word.hasPrefix("--set="):
+                do { overrides.append(try ConfigOverride(parsing: String(word.dropFirst("--set=".count)))) } catch {
+                    throw UsageError(message: error.description)
+                }
+            case "--help", "-h":
+                command = "help"
+            case _ where word.hasPrefix("-") && word.count > 1:
+                throw UsageError(message: "unknown option \(word)")
+            default:
+                if command == nil { command = word } else { arguments.append(word) }
+            }
+        }
+    }
+}

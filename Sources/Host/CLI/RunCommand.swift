@@ -1,0 +1,72 @@
+import Foundation
+
+/// `switchboard run`: the host process.
+enum RunCommand {
+    /// How a run ends: a signal (graceful, exit 0) or a failed transport.
+    private enum Ending: Sendable {
+        case signal(Int32)
+        case transportEnded(name: String, error: String?)
+        case cancelled
+    }
+
+    static func run(_ options: CommandLineOptions) async -> Int32 {
+        let startedAt = ContinuousClock.now
+        guard let config = SwitchboardCommand.loadConfig(options) else { return 2 }
+        let services = HostServices(logger: Logger(level: config.logLevel), configuration: config.document.json)
+        let log = services.logger
+        let registry = Registry(config: config, services: services)
+        do throws(RegistryError) {
+            try registry.loadPlugins()
+            try registry.createActiveComponents()
+        } catch {
+            registry.shutdown()
+            SwitchboardCommand.printError("switchboard: \(error.message)")
+            return 1
+        }
+        services.requestHandler = ChatRelay(provider: config.active.provider.flatMap(registry.instance(named:)))
+
+        let transports = registry.instances.filter { $0.kind == .transport }
+        var serving: [(ComponentInstance, ComponentOperation)] = []
+        for transport in transports {
+            do throws(ComponentError) { serving.append((transport, try transport.start(op: "serve", request: "{}"))) } catch {
+                log.error("host", "transport '\(transport.name)' failed to serve: \(error)")
+                services.requestHandler = nil
+                registry.shutdown()
+                return 1
+            }
+        }
+        let elapsed = ContinuousClock.now - startedAt
+        log.info("host", "ready: \(registry.plugins.count) plugins loaded, \(registry.instances.count) components created in "
+                 + String(format: "%.1f ms", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))
+
+        let ending = await withTaskGroup(of: Ending.self) { group in
+            group.addTask { await SignalWaiter.next().map(Ending.signal) ?? .cancelled }
+            for (transport, operation) in serving {
+                let name = transport.name
+                group.addTask {
+                    for await event in operation.events where event.isTerminal {
+                        return .transportEnded(name: name, error: event.kind == .error ? event.text : nil)
+                    }
+                    return .cancelled
+                }
+            }
+            let first = await group.next() ?? .cancelled
+            group.cancelAll()  // stops the other waits; cancelled event streams cancel their serve ops
+            return first
+        }
+
+        services.requestHandler = nil
+        var status: Int32 = 0
+        switch ending {
+        case .signal(let number): log.info("host", "received \(SignalWaiter.name(number)), shutting down")
+        case .transportEnded(let name, let error?):
+            log.error("host", "transport '\(name)' stopped: \(error)")
+            status = 1
+        case .transportEnded(let name, nil): log.info("host", "transport '\(name)' stopped, shutting down")
+        case .cancelled: break
+        }
+        registry.shutdown()
+        log.info("host", "stopped")
+        return status
+    }
+}

@@ -1,0 +1,104 @@
+import PluginABI
+import Synchronization
+
+/// Delivers events from plugin threads into Swift `AsyncStream`s.
+///
+/// The `user` pointer a plugin gets is not an object address but a ticket number looked up here,
+/// so an event for an operation that already ended (a misbehaving plugin) is dropped rather than
+/// delivered into freed memory (plugin-abi.md rule 12, Envoy's weak handle).
+final class EventRouter: Sendable {
+    static let shared = EventRouter()
+
+    /// Where a ticket's events go: into a Swift stream, or straight on to another plugin.
+    enum Destination: Sendable {
+        case stream(AsyncStream<PluginEvent>.Continuation)
+        case sink(PluginEventSink)
+    }
+
+    private let destinations = Mutex<[UInt: Destination]>([:])
+    private let nextTicket = Atomic<UInt>(1)
+
+    /// Registers a destination and returns the `user` token that routes events to it.
+    func register(_ destination: Destination) -> UnsafeMutableRawPointer {
+        let ticket = nextTicket.wrappingAdd(1, ordering: .relaxed).oldValue
+        destinations.withLock { $0[ticket] = destination }
+        return UnsafeMutableRawPointer(bitPattern: ticket)!
+    }
+
+    /// Forgets a registration whose operation never started (start() failed).
+    func unregister(_ user: UnsafeMutableRawPointer) {
+        if case .stream(let continuation) = destinations.withLock({ $0.removeValue(forKey: UInt(bitPattern: user)) }) {
+            continuation.finish()
+        }
+    }
+
+    /// The `sb_event_fn` handed to plugins. Runs on plugin threads; copies or forwards, returns at once.
+    static let callback: sb_event_fn = { user, event in
+        guard let user, let event else { return SB_ERR_INVALID }
+        let ticket = UInt(bitPattern: user)
+        let isTerminal = event.pointee.kind >= PluginEvent.Kind.done.rawValue
+        let destination = shared.destinations.withLock { all in
+            isTerminal ? all.removeValue(forKey: ticket) : all[ticket]
+        }
+        switch destination {
+        case nil:
+            return SB_ERR_CANCELLED  // operation already over: drop
+        case .sink(let sink):
+            return sink.forward(event)
+        case .stream(let continuation):
+            guard let copied = PluginEvent(event) else { return SB_OK }  // unknown kind from a newer plugin
+            if case .terminated = continuation.yield(copied) { return SB_ERR_CANCELLED }
+            if isTerminal { continuation.finish() }
+            return SB_OK
+        }
+    }
+}
+
+/// Sends events to a plugin's `sb_event_fn` (the host's side of `submit`), guaranteeing that
+/// exactly one terminal event is delivered and nothing after it.
+public final class PluginEventSink: Sendable {
+    private struct Target: @unchecked Sendable {
+        // The plugin promises `user` stays valid until the terminal event (sb_host_api.submit).
+        let callback: sb_event_fn
+        let user: UnsafeMutableRawPointer?
+    }
+    private let target: Target
+    private let finished = Atomic<Bool>(false)
+
+    init(callback: sb_event_fn, user: UnsafeMutableRawPointer?) {
+        target = Target(callback: callback, user: user)
+    }
+
+    public var isFinished: Bool { finished.load(ordering: .acquiring) }
+
+    /// Delivers one event. Returns false when the consumer asked to stop or the sink is finished.
+    @discardableResult
+    public func send(_ event: PluginEvent) -> Bool {
+        event.withCEvent { forward($0) } == SB_OK
+    }
+
+    /// Passes a C event through unchanged (no copy), keeping the one-terminal-event guarantee.
+    func forward(_ event: UnsafePointer<sb_event>) -> sb_status {
+        if event.pointee.kind >= PluginEvent.Kind.done.rawValue {
+            guard !finished.exchange(true, ordering: .acquiringAndReleasing) else { return SB_ERR_CANCELLED }
+        } else if isFinished {
+            return SB_ERR_CANCELLED
+        }
+        return target.callback(target.user, event)
+    }
+}
+
+extension PluginEvent {
+    /// Calls `body` with a borrowed C view of this event.
+    func withCEvent<R>(_ body: (UnsafePointer<sb_event>) -> R) -> R {
+        var text = text, id = id, name = name, data = data
+        return text.withUTF8 { t in id.withUTF8 { i in name.withUTF8 { n in data.withUTF8 { d in
+            func slice(_ b: UnsafeBufferPointer<UInt8>) -> sb_str {
+                sb_str(ptr: b.count == 0 ? nil : UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self), len: b.count)
+            }
+            var event = sb_event(struct_size: UInt32(MemoryLayout<sb_event>.size), kind: kind.rawValue,
+                                 text: slice(t), id: slice(i), name: slice(n), data: slice(d), index: index, status: status)
+            return body(&event)
+        } } } }
+    }
+}

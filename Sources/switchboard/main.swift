@@ -1,0 +1,3 @@
+import Foundation
+import Host
+exit(await SwitchboardCommand.main(Array(CommandLine.arguments.dropFirst())))
