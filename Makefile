@@ -12,7 +12,9 @@ DEB_PACKAGES := pkg-config libyaml-dev gcc
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench build build-debug stage deps clean
+.PHONY: run test bench build build-debug stage deps install clean
+
+PREFIX       ?= /usr/local
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -43,6 +45,15 @@ test: build-debug
 
 bench: build
 	$$($(SWIFT) build -c release --show-bin-path)/HostBench
+
+# Installs the host, the plugins and the SDK (header + Swift module map) for out-of-tree plugins.
+install: build
+	@bin=$$($(SWIFT) build -c release --show-bin-path); \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/switchboard $(DESTDIR)$(PREFIX)/lib/switchboard/plugins; \
+	install -m 755 $$bin/switchboard $(DESTDIR)$(PREFIX)/bin/; \
+	install -m 644 Sources/PluginABI/include/switchboard.h sdk/module.modulemap $(DESTDIR)$(PREFIX)/include/switchboard/; \
+	for p in $(PLUGINS); do install -m 755 $$bin/lib$$p.so $(DESTDIR)$(PREFIX)/lib/switchboard/plugins/; done; \
+	echo "installed into $(DESTDIR)$(PREFIX)"
 
 clean:
 	rm -rf .build $(PLUGIN_DIR)
