@@ -1,1 +1,149 @@
-import Testing
+import Foundation
+import Synchronization
+@testable import Host
+
+/// Where the repository and the build products are.
+enum TestPaths {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// The folder holding `switchboard` and the plugin .so files of this build.
+    static let buildDirectory: String = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        if directory.lastPathComponent.hasSuffix(".xctest") { directory.deleteLastPathComponent() }  // bundle layout
+        if FileManager.default.fileExists(atPath: directory.path + "/switchboard") { return directory.path }
+        return repositoryRoot + "/.build/debug"
+    }()
+
+    static let switchboard = buildDirectory + "/switchboard"
+    static let headerDirectory = repositoryRoot + "/Sources/PluginABI/include"
+
+    static func builtPlugin(_ name: String) -> String { buildDirectory + "/lib\(name).so" }
+}
+
+/// A fresh folder under /tmp, removed by `remove()` (call it in `defer`).
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "switchboard-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    @discardableResult
+    func write(_ name: String, _ contents: String) throws -> String {
+        let file = path + "/" + name
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try contents.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// Copies a plugin built by this package into `folder` (default: plugins/).
+    func stage(_ plugin: String, in folder: String = "plugins") throws {
+        try FileManager.default.createDirectory(atPath: path + "/" + folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestPaths.builtPlugin(plugin), toPath: path + "/\(folder)/lib\(plugin).so")
+    }
+}
+
+/// Compiles Tests/Fixtures/fixture_plugin.c with `cc` against the ABI header, as an integrator
+/// would build a C plugin out of tree.
+enum FixturePlugin {
+    /// - Parameter defines: `-D` values, e.g. `["FIXTURE_MAJOR": "2"]`; strings must carry their quotes.
+    @discardableResult
+    static func compile(to path: String, defines: [String: String] = [:]) throws -> String {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let flags = defines.sorted { $0.key < $1.key }.map { "-D\($0.key)=\($0.value)" }
+        let result = try Subprocess.run("/usr/bin/cc", ["-shared", "-fPIC", "-fvisibility=hidden", "-Wl,--no-undefined",
+                                                        "-I", TestPaths.headerDirectory] + flags
+                                                        + ["-o", path, TestPaths.repositoryRoot + "/Tests/Fixtures/fixture_plugin.c"])
+        guard result.status == 0 else { throw FixtureError(message: "cc failed: \(result.stderr)") }
+        return path
+    }
+
+    struct FixtureError: Error { let message: String }
+}
+
+/// Runs a program to completion, with a time limit.
+enum Subprocess {
+    struct Result { let status: Int32; let stdout: String; let stderr: String }
+
+    static func run(_ program: String, _ arguments: [String], directory: String? = nil,
+                    environment: [String: String]? = nil, timeout: Double = 60) throws -> Result {
+        let process = RunningProcess(program, arguments, directory: directory, environment: environment)
+        try process.start()
+        let status = process.waitForExit(timeout: timeout) ?? { process.signal(SIGKILL); return process.waitForExit(timeout: 5) ?? -1 }()
+        return Result(status: status, stdout: process.stdout, stderr: process.stderr)
+    }
+}
+
+/// A child process whose output is collected as it arrives, so a test can wait for a log line.
+final class RunningProcess: @unchecked Sendable {
+    private let process = Process()
+    private let output = Mutex<(stdout: String, stderr: String)>(("", ""))
+
+    init(_ program: String, _ arguments: [String], directory: String? = nil, environment: [String: String]? = nil) {
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { process.environment = environment }
+    }
+
+    func start() throws {
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        out.fileHandleForReading.readabilityHandler = { [self] handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            output.withLock { $0.stdout += text }
+        }
+        err.fileHandleForReading.readabilityHandler = { [self] handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            output.withLock { $0.stderr += text }
+        }
+        try process.run()
+    }
+
+    var stdout: String { output.withLock { $0.stdout } }
+    var stderr: String { output.withLock { $0.stderr } }
+
+    /// Polls (bounded) until `text` appears on stderr; false on timeout or exit.
+    func waitForStderr(containing text: String, timeout: Double = 30) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if stderr.contains(text) { return true }
+            if !process.isRunning { return stderr.contains(text) }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// The exit status (or 128 + signal), or nil if still running after `timeout`.
+    func waitForExit(timeout: Double = 30) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        guard !process.isRunning else { return nil }
+        usleep(50_000)  // let the readability handlers drain the pipes
+        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    }
+}
+
+/// A logger that keeps its lines for assertions.
+final class CapturedLog: Sendable {
+    private let lines = Mutex<[String]>([])
+    var text: String { lines.withLock { $0.joined() } }
+    func makeLogger(level: LogLevel = .debug) -> Logger { Logger(level: level) { [self] line in lines.withLock { $0.append(line) } } }
+}
+
+extension AsyncStream where Element == PluginEvent {
+    /// Collects every event until the stream ends (after the terminal event).
+    func collect() async -> [PluginEvent] {
+        var events: [PluginEvent] = []
+        for await event in self { events.append(event) }
+        return events
+    }
+}
