@@ -236,9 +236,10 @@ static sb_status echo_describe(void *instance, sb_result_fn on_result, void *use
     int running = 0;
     pthread_mutex_lock(&self->lock);
     for (echo_op *op = self->running; op; op = op->next) running++;
+    long delay_ms = self->delay_ms;
     pthread_mutex_unlock(&self->lock);
     char json[96];
-    int len = snprintf(json, sizeof json, "{\"state\":\"up\",\"running\":%d}", running);
+    int len = snprintf(json, sizeof json, "{\"state\":\"up\",\"running\":%d,\"delay_ms\":%ld}", running, delay_ms);
     on_result(user, json, (size_t)len);
     return SB_OK;
 }

@@ -138,12 +138,3 @@ final class CapturedLog: Sendable {
     var text: String { lines.withLock { $0.joined() } }
     func makeLogger(level: LogLevel = .debug) -> Logger { Logger(level: level) { [self] line in lines.withLock { $0.append(line) } } }
 }
-
-extension AsyncStream where Element == PluginEvent {
-    /// Collects every event until the stream ends (after the terminal event).
-    func collect() async -> [PluginEvent] {
-        var events: [PluginEvent] = []
-        for await event in self { events.append(event) }
-        return events
-    }
-}

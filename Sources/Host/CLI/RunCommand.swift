@@ -11,6 +11,7 @@ enum RunCommand {
 
     static func run(_ options: CommandLineOptions) async -> Int32 {
         let startedAt = ContinuousClock.now
+        let signals = SignalWaiter()  // first: a signal during start-up must not be lost or fatal
         guard let config = SwitchboardCommand.loadConfig(options) else { return 2 }
         let services = HostServices(logger: Logger(level: config.logLevel), configuration: config.document.json)
         let log = services.logger
@@ -40,7 +41,7 @@ enum RunCommand {
                  + String(format: "%.1f ms", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))
 
         let ending = await withTaskGroup(of: Ending.self) { group in
-            group.addTask { await SignalWaiter.next().map(Ending.signal) ?? .cancelled }
+            group.addTask { await signals.next().map(Ending.signal) ?? .cancelled }
             for (transport, operation) in serving {
                 let name = transport.name
                 group.addTask {

@@ -4,7 +4,7 @@ import Synchronization
 /// One running operation of a component: its handle and its events, ending with one terminal event.
 public struct ComponentOperation: Sendable {
     public let handle: UInt64
-    public let events: AsyncStream<PluginEvent>
+    public let events: PluginEventStream
 }
 
 /// A created component instance: the host's Swift face of a plugin's `void *instance`.
@@ -47,16 +47,14 @@ public final class ComponentInstance: Sendable {
         instance = Instance(pointer: created)
     }
 
-    /// Starts `op`. Events arrive on `events`; ending the stream early (task cancellation or
-    /// dropping it) cancels the operation in the plugin.
+    /// Starts `op`. Events arrive on `events`; cancelling the task that iterates them cancels
+    /// the operation in the plugin.
     /// - Throws: `ComponentError` when start() refuses; no event is delivered then.
     public func start(op: String, request: String) throws(ComponentError) -> ComponentOperation {
-        let (events, continuation) = AsyncStream<PluginEvent>.makeStream()
-        let started = try start(op: op, request: request, to: .stream(continuation))
-        continuation.onTermination = { [weak self] termination in
-            if case .cancelled = termination { self?.cancel(started) }
-        }
-        return ComponentOperation(handle: started, events: events)
+        let channel = EventChannel()
+        let started = try start(op: op, request: request, to: .channel(channel))
+        channel.setOnCancel { [weak self] in self?.cancel(started) }
+        return ComponentOperation(handle: started, events: PluginEventStream(channel: channel))
     }
 
     /// Starts `op` with its events passed straight on to another plugin's callback, uncopied.

@@ -1,7 +1,7 @@
 import PluginABI
 import Synchronization
 
-/// Delivers events from plugin threads into Swift `AsyncStream`s.
+/// Delivers events from plugin threads into `EventChannel`s, or straight on to another plugin.
 ///
 /// The `user` pointer a plugin gets is not an object address but a ticket number looked up here,
 /// so an event for an operation that already ended (a misbehaving plugin) is dropped rather than
@@ -11,7 +11,7 @@ final class EventRouter: Sendable {
 
     /// Where a ticket's events go: into a Swift stream, or straight on to another plugin.
     enum Destination: Sendable {
-        case stream(AsyncStream<PluginEvent>.Continuation)
+        case channel(EventChannel)
         case sink(PluginEventSink)
     }
 
@@ -27,9 +27,7 @@ final class EventRouter: Sendable {
 
     /// Forgets a registration whose operation never started (start() failed).
     func unregister(_ user: UnsafeMutableRawPointer) {
-        if case .stream(let continuation) = destinations.withLock({ $0.removeValue(forKey: UInt(bitPattern: user)) }) {
-            continuation.finish()
-        }
+        destinations.withLock { _ = $0.removeValue(forKey: UInt(bitPattern: user)) }
     }
 
     /// The `sb_event_fn` handed to plugins. Runs on plugin threads; copies or forwards, returns at once.
@@ -45,11 +43,9 @@ final class EventRouter: Sendable {
             return SB_ERR_CANCELLED  // operation already over: drop
         case .sink(let sink):
             return sink.forward(event)
-        case .stream(let continuation):
+        case .channel(let channel):
             guard let copied = PluginEvent(event) else { return SB_OK }  // unknown kind from a newer plugin
-            if case .terminated = continuation.yield(copied) { return SB_ERR_CANCELLED }
-            if isTerminal { continuation.finish() }
-            return SB_OK
+            return channel.send(copied) ? SB_OK : SB_ERR_CANCELLED
         }
     }
 }

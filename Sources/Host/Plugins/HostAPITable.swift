@@ -7,9 +7,9 @@ import Synchronization
 /// Its C functions are `nonisolated` statics (a closure formed in an isolated context would trap
 /// when a plugin thread calls it, plugin-abi.md P8). Each recovers the calling instance from
 /// `host_ref`; a NULL `host_ref` means the plugin that is being loaded right now.
-enum HostAPITable {
+public enum HostAPITable {
     /// Allocated once and never freed: plugins may keep the pointer for the life of the process.
-    nonisolated(unsafe) static let pointer: UnsafePointer<sb_host_api> = {
+    nonisolated(unsafe) public static let pointer: UnsafePointer<sb_host_api> = {
         let table = UnsafeMutablePointer<sb_host_api>.allocate(capacity: 1)
         table.initialize(to: sb_host_api(
             struct_size: UInt32(MemoryLayout<sb_host_api>.size),

@@ -7,7 +7,8 @@ public struct ComponentDescriptor: @unchecked Sendable {
     public let name: String
     public let summary: String
     public let pluginName: String
-    let vtable: sb_component
+    /// The plugin's C vtable, for callers that drive the ABI directly (benchmarks, tests).
+    public let vtable: sb_component
 }
 
 /// A plugin whose entry succeeded and whose descriptor passed every check.
