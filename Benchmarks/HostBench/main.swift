@@ -57,7 +57,7 @@ print(String(format: "   host -> plugin: echo cancel(unknown handle)    %6.2f ns
 
 let burst = 1_000_000
 /// Nonisolated on purpose: a closure formed in main.swift would be main-actor-isolated and trap
-/// when the plugin thread calls it (plugin-abi.md P8).
+/// when the plugin thread calls it (Swift 6 executor check).
 enum CountingCallback {
     static let finished = Atomic<Bool>(false)
     static let function: sb_event_fn = { _, event in

@@ -80,7 +80,8 @@ final class InstanceBox: Sendable {
 }
 
 /// The C functions in every PluginKit component's vtable. Non-capturing and nonisolated, so
-/// plugin-abi.md P7/P8 cannot bite; each validates its inputs and never traps.
+/// they never capture context or inherit actor isolation (which would trap on a plugin thread);
+/// each validates its inputs and never traps.
 enum Thunks {
     static let create: sb_create_fn = { args, out, err, errCapacity in
         guard let args, let out, let host = args.pointee.host, let namePointer = args.pointee.component_name else {

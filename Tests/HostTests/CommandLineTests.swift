@@ -153,6 +153,16 @@ import Testing
         #expect(moved.stdout.contains("libExampleC.so"))
     }
 
+    @Test func versionPrintsTheABIAndTheToolchainFingerprintPluginsMustMatch() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let result = try switchboard(["version"], in: directory)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("plugin ABI 1.0"))
+        let swiftPlugin = try PluginLoader.load(path: TestPaths.builtPlugin("ExampleSwift"), services: HostServices(logger: Logger(level: .error))).get()
+        #expect(result.stdout.contains("toolchain \(try #require(swiftPlugin.toolchain))"))
+    }
+
     @Test func usageErrorsExitTwo() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

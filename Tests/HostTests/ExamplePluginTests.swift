@@ -137,6 +137,28 @@ import Testing
         #expect(refused.1 == "unknown op 'dance' (this host supports: chat)")
     }
 
+    @Test func duringShutdownSubmitIsRefusedButCancelStillReachesTheProvider() async throws {
+        let echo = try echo(config: .object(["delay_ms": .int(20)]))
+        defer { echo.destroy() }
+        let relay = ChatRelay(provider: echo)
+        services.requestHandler = relay
+        let transport = services.makeContext(name: "test_transport")
+        let collector = EventCollector()
+        var handle: UInt64 = 0
+        let words = Array(repeating: "w", count: 100).joined(separator: " ")
+        let table = HostAPITable.pointer.pointee
+        #expect(table.submit(transport.hostRef, "chat", words, words.utf8.count, EventCollector.callback,
+                             Unmanaged.passUnretained(collector).toOpaque(), &handle, nil, 0) == SB_OK)
+        relay.stopAccepting()
+        var refusedHandle: UInt64 = 0
+        #expect(table.submit(transport.hostRef, "chat", "x", 1, EventCollector.callback,
+                             Unmanaged.passUnretained(collector).toOpaque(), &refusedHandle, nil, 0) == SB_ERR_UNAVAILABLE)
+        table.cancel(transport.hostRef, handle)
+        let events = await collector.waitForTerminal()
+        #expect(events.last?.kind == .cancelled)
+        #expect(events.filter { $0.kind == .textDelta }.count < 100)
+    }
+
     @Test func hostTableLogsMetricsAndConfigReachTheHost() throws {
         let log = CapturedLog()
         let services = HostServices(logger: log.makeLogger(), configuration: .object(["a": .object(["b": .int(7)])]))

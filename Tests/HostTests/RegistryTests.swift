@@ -120,4 +120,16 @@ import Testing
         let unknownError = #expect(throws: RegistryError.self) { try unknown.createActiveComponents() }
         #expect(unknownError?.message == "active provider 'gpt' is not offered by any loaded plugin (available: echo)")
     }
+
+    @Test func unknownActiveNameIsOnlyAWarningWhenASkippedPluginMightOfferIt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.stage("ExampleC")
+        let (registry, log) = try registry("plugins:\n  ExampleC: {}\n  Ghost: {}\nactive: {provider: echo, tool_sources: [ghost_tools]}\n", in: directory)
+        try registry.loadPlugins()
+        try registry.createActiveComponents()
+        #expect(registry.instances.map(\.name) == ["echo"])
+        #expect(log.text.contains("active tool_source 'ghost_tools' is not offered by any loaded plugin; skipped optional plugin(s) Ghost may offer it"))
+        registry.shutdown()
+    }
 }

@@ -26,6 +26,8 @@ public struct CommandLineOptions: Sendable {
                 do { overrides.append(try ConfigOverride(parsing: String(word.dropFirst("--set=".count)))) } catch {
                     throw UsageError(message: error.description)
                 }
+            case "--version":
+                command = "version"
             case "--help", "-h":
                 command = "help"
             case _ where word.hasPrefix("-") && word.count > 1:

@@ -24,14 +24,15 @@ enum RunCommand {
             SwitchboardCommand.printError("switchboard: \(error.message)")
             return 1
         }
-        services.requestHandler = ChatRelay(provider: config.active.provider.flatMap(registry.instance(named:)))
+        let relay = ChatRelay(provider: config.active.provider.flatMap(registry.instance(named:)))
+        services.requestHandler = relay
 
         let transports = registry.instances.filter { $0.kind == .transport }
         var serving: [(ComponentInstance, ComponentOperation)] = []
         for transport in transports {
             do throws(ComponentError) { serving.append((transport, try transport.start(op: "serve", request: "{}"))) } catch {
                 log.error("host", "transport '\(transport.name)' failed to serve: \(error)")
-                services.requestHandler = nil
+                relay.stopAccepting()
                 registry.shutdown()
                 return 1
             }
@@ -56,7 +57,7 @@ enum RunCommand {
             return first
         }
 
-        services.requestHandler = nil
+        relay.stopAccepting()  // transports may still cancel their running turns while they shut down
         var status: Int32 = 0
         switch ending {
         case .signal(let number): log.info("host", "received \(SignalWaiter.name(number)), shutting down")
@@ -67,6 +68,7 @@ enum RunCommand {
         case .cancelled: break
         }
         registry.shutdown()
+        services.requestHandler = nil
         log.info("host", "stopped")
         return status
     }

@@ -1,9 +1,12 @@
 import Foundation
+import PluginABI
 
 /// `switchboard COMMAND [--config FILE] [--set key.path=value]...`
 ///
 /// Exit codes: 0 success, 1 the command failed, 2 bad usage or invalid configuration.
 public enum SwitchboardCommand {
+    public static let version = "0.1.0"
+
     public static let usage = """
         usage: switchboard COMMAND [--config FILE] [--set key.path=value]...
 
@@ -12,6 +15,7 @@ public enum SwitchboardCommand {
                     serve until SIGINT or SIGTERM, then shut everything down in reverse order
           plugins   list every .so in plugin_dir with its name, version, ABI, components and status
           check     validate plugins.yaml and servers_config.json; problems print as file:line:col
+          version   print the host's version, plugin ABI version and Swift toolchain fingerprint
 
         options:
           --config FILE          the configuration file (default ./plugins.yaml)
@@ -28,6 +32,11 @@ public enum SwitchboardCommand {
         case "run": return await RunCommand.run(options)
         case "plugins": return PluginsCommand.run(options)
         case "check": return CheckCommand.run(options)
+        case "version", "--version":
+            print("switchboard \(version)")
+            print("plugin ABI \(ABIVersion.host)")
+            print("toolchain \(sb_swift_toolchain().map { String(cString: $0) } ?? "unknown")")
+            return 0
         case "help", nil:
             print(usage)
             return options.command == nil ? 2 : 0

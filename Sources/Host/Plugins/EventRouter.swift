@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// The `user` pointer a plugin gets is not an object address but a ticket number looked up here,
 /// so an event for an operation that already ended (a misbehaving plugin) is dropped rather than
-/// delivered into freed memory (plugin-abi.md rule 12, Envoy's weak handle).
+/// delivered into freed memory (the weak-handle rule Envoy uses for its scheduler).
 final class EventRouter: Sendable {
     static let shared = EventRouter()
 

@@ -5,7 +5,7 @@ import Synchronization
 /// The one `sb_host_api` table of this process, handed to every plugin.
 ///
 /// Its C functions are `nonisolated` statics (a closure formed in an isolated context would trap
-/// when a plugin thread calls it, plugin-abi.md P8). Each recovers the calling instance from
+/// when a plugin thread calls it: Swift 6 inserts an executor check). Each recovers the calling instance from
 /// `host_ref`; a NULL `host_ref` means the plugin that is being loaded right now.
 public enum HostAPITable {
     /// Allocated once and never freed: plugins may keep the pointer for the life of the process.

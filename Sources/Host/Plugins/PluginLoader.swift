@@ -6,7 +6,7 @@ import Synchronization
 /// Opens plugin files and validates what their entry returns.
 ///
 /// A file is opened at most once per process with `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE` and
-/// never closed (Swift images crash after dlclose, plugin-abi.md P6); the outcome is cached by
+/// never closed (the Swift runtime keeps pointers into an image after dlclose and crashes); the outcome is cached by
 /// real path, so `sb_plugin_entry` runs once however often the file is asked for.
 public enum PluginLoader {
     private static let cache = Mutex<[String: Result<LoadedPlugin, PluginLoadError>]>([:])

@@ -82,13 +82,15 @@ public final class Registry {
     public func createActiveComponents() throws(RegistryError) {
         for (name, kind) in config.active.ordered {
             guard let descriptor = components[name] else {
-                if let plugin = config.plugins.first(where: { skipped[$0.name] != nil && plugins[$0.name] == nil && !$0.required }) {
-                    log.warn("host", "active \(kind) '\(name)' is not available (optional plugin '\(plugin.name)' was skipped); continuing without it")
+                let offered = components.values.filter { $0.kind == kind }.map(\.name).sorted()
+                let available = offered.isEmpty ? "" : " (available: \(offered.joined(separator: ", ")))"
+                guard skipped.isEmpty else {
+                    // A skipped optional plugin may be the one that offers it: degrade, loudly.
+                    log.warn("host", "active \(kind) '\(name)' is not offered by any loaded plugin\(available); "
+                             + "skipped optional plugin(s) \(skipped.keys.sorted().joined(separator: ", ")) may offer it; continuing without it")
                     continue
                 }
-                let offered = components.values.filter { $0.kind == kind }.map(\.name).sorted()
-                throw RegistryError(message: "active \(kind) '\(name)' is not offered by any loaded plugin"
-                                    + (offered.isEmpty ? "" : " (available: \(offered.joined(separator: ", ")))"))
+                throw RegistryError(message: "active \(kind) '\(name)' is not offered by any loaded plugin\(available)")
             }
             guard descriptor.kind == kind else {
                 throw RegistryError(message: "active \(kind) '\(name)' is a \(descriptor.kind) component, not a \(kind)")

@@ -193,7 +193,9 @@ typedef struct sb_host_api {
     void (*metric)(void *host_ref, int32_t type, const char *name, const char *labels, double value);
 
     /* Looks up the effective configuration (plugins.yaml, overrides and --set applied) at a
-    ** dotted key path ("" for the whole document) and hands its JSON to on_result.
+    ** dotted key path ("" for the whole document) and hands its JSON to on_result. Values
+    ** written env:NAME are returned as written, never resolved, so secrets do not travel
+    ** through this call; a component's resolved config block is the one create() receives.
     ** Errors: SB_ERR_NOT_FOUND (no such key, on_result not called), SB_ERR_INVALID (NULL path). */
     sb_status (*config_get)(void *host_ref, const char *key_path, sb_result_fn on_result, void *user);
 
