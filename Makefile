@@ -8,7 +8,7 @@ CONFIG       ?= plugins.yaml
 PLUGIN_DIR   ?= plugins
 # Plugin products (each builds lib<Name>.so); `make stage` copies them into PLUGIN_DIR.
 PLUGINS      := ExampleC ExampleSwift
-DEB_PACKAGES := pkg-config libyaml-dev gcc
+DEB_PACKAGES := pkg-config libyaml-dev gcc libc6-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -17,6 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PREFIX       ?= /usr/local
 
 deps:
+	@command -v $(SWIFT) >/dev/null || { echo "error: the Swift 6.3 toolchain ($(SWIFT)) is not on PATH" >&2; exit 1; }
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \

@@ -101,7 +101,7 @@ for _ in 0..<5 {
 let (baselineEvent, hostEvent) = (countingRuns.min()!, hostRuns.min()!)
 print("\n2. One event from a plugin thread (echo burst of \(burst) text deltas, best of 5, alternating)")
 print(String(format: "   baseline: counting-only C callback             %6.1f ns/event", baselineEvent))
-print(String(format: "   into the host (copy, route, AsyncStream)       %6.1f ns/event", hostEvent))
+print(String(format: "   into the host (copy, route, EventChannel)      %6.1f ns/event", hostEvent))
 print(String(format: "   added by the host                              %6.1f ns/event", hostEvent - baselineEvent))
 
 // MARK: 3. start-up
