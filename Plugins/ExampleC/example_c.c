@@ -119,6 +119,20 @@ static void emit_terminal(echo_op *op, uint32_t kind, const char *data) {
     op->on_event(op->user, &event);
 }
 
+/* Removes op from the running list and wakes destroy() when none is left. Call with lock held. */
+static void unlink_op(echo *self, echo_op *op) {
+    for (echo_op **link = &self->running; *link; link = &(*link)->next) {
+        if (*link == op) { *link = op->next; break; }
+    }
+    if (!self->running) pthread_cond_broadcast(&self->idle);
+}
+
+static void free_op(echo_op *op) {
+    free(op->op);
+    free(op->request);
+    free(op);
+}
+
 static void sleep_ms(long ms) {
     struct timespec pause = { ms / 1000, (ms % 1000) * 1000000L };
     while (nanosleep(&pause, &pause) == -1 && errno == EINTR) {}
@@ -162,14 +176,9 @@ static void *echo_thread(void *arg) {
     }
 
     pthread_mutex_lock(&self->lock);
-    for (echo_op **link = &self->running; *link; link = &(*link)->next) {
-        if (*link == op) { *link = op->next; break; }
-    }
-    if (!self->running) pthread_cond_broadcast(&self->idle);
+    unlink_op(self, op);
     pthread_mutex_unlock(&self->lock);
-    free(op->op);
-    free(op->request);
-    free(op);
+    free_op(op);
     return NULL;
 }
 
@@ -182,7 +191,7 @@ static sb_status echo_start(void *instance, const char *op_name, const char *req
     }
     echo_op *op = calloc(1, sizeof *op);
     if (!op || !(op->op = strdup(op_name)) || !(op->request = malloc(request_len + 1))) {
-        if (op) { free(op->op); free(op); }
+        if (op) free_op(op);
         sb_set_error(err, err_cap, "out of memory");
         return SB_ERR_NOMEM;
     }
@@ -208,14 +217,9 @@ static sb_status echo_start(void *instance, const char *op_name, const char *req
     pthread_attr_destroy(&attributes);
     if (failed) {
         pthread_mutex_lock(&self->lock);
-        for (echo_op **link = &self->running; *link; link = &(*link)->next) {
-            if (*link == op) { *link = op->next; break; }
-        }
-        if (!self->running) pthread_cond_broadcast(&self->idle);
+        unlink_op(self, op);
         pthread_mutex_unlock(&self->lock);
-        free(op->op);
-        free(op->request);
-        free(op);
+        free_op(op);
         sb_set_error(err, err_cap, "cannot start a thread");
         return SB_ERR_NOMEM;
     }

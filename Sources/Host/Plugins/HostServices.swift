@@ -11,6 +11,9 @@ public final class HostServices: Sendable {
     private let configuration: Mutex<JSONValue>
     private let handler = Mutex<(any HostRequestHandler)?>(nil)
     private let states = Mutex<[String: String]>([:])
+    /// Every context handed out. Together with `InstanceContext.services` this is a deliberate
+    /// cycle: services and contexts live for the process, so no `host_ref` can ever dangle.
+    private let contexts = Mutex<[InstanceContext]>([])
 
     public init(logger: Logger, configuration: JSONValue = .object([:])) {
         self.logger = logger
@@ -37,9 +40,11 @@ public final class HostServices: Sendable {
     }
 
     /// A context for one component instance; its address is the `host_ref` the plugin passes back.
-    /// Contexts are never freed: a plugin thread may still log while its instance shuts down.
+    /// Never freed: a plugin thread may still log while its instance shuts down.
     public func makeContext(name: String) -> InstanceContext {
-        InstanceContext(name: name, services: self)
+        let context = InstanceContext(name: name, services: self)
+        contexts.withLock { $0.append(context) }
+        return context
     }
 }
 
@@ -53,8 +58,8 @@ public final class InstanceContext: Sendable {
         self.services = services
     }
 
-    /// The opaque `host_ref` given to the plugin. Retained forever on purpose (see `makeContext`).
-    var hostRef: UnsafeMutableRawPointer { Unmanaged.passRetained(self).toOpaque() }
+    /// The opaque `host_ref` given to the plugin; valid for the life of the process (see `makeContext`).
+    var hostRef: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 }
 
 /// Handles requests transports submit through `sb_host_api.submit` (chat turns, conversation ops).
