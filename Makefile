@@ -7,8 +7,8 @@ SWIFT        ?= swift
 CONFIG       ?= plugins.yaml
 PLUGIN_DIR   ?= plugins
 # Plugin products (each builds lib<Name>.so); `make stage` copies them into PLUGIN_DIR.
-PLUGINS      := ExampleC ExampleSwift
-DEB_PACKAGES := pkg-config libyaml-dev gcc libc6-dev
+PLUGINS      := ExampleC ExampleSwift SQLiteStore
+DEB_PACKAGES := pkg-config libyaml-dev libsqlite3-dev sqlite3 gcc libc6-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

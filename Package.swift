@@ -13,14 +13,19 @@ let package = Package(
         // Plugins: each is a .so that `make stage` copies into the plugin directory.
         .library(name: "ExampleC", type: .dynamic, targets: ["ExampleC"]),
         .library(name: "ExampleSwift", type: .dynamic, targets: ["ExampleSwift"]),
+        .library(name: "SQLiteStore", type: .dynamic, targets: ["SQLiteStore"]),
     ],
     targets: [
         // The ABI: one C header shared by the host and every plugin.
         .target(name: "PluginABI"),
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // JSON values, compiled into the host and into each plugin that wants them (never shared at run time).
+        .target(name: "JSONSupport"),
 
         // The host: loader, registry, configuration, CLI. `switchboard` is its thin executable.
-        .target(name: "Host", dependencies: ["PluginABI", "CYaml"]),
+        .target(name: "Host", dependencies: ["PluginABI", "CYaml", "JSONSupport"]),
         .executableTarget(name: "switchboard", dependencies: ["Host"]),
 
         // Swift helper for plugin authors, compiled INTO each Swift plugin; speaks only the C ABI.
@@ -30,6 +35,8 @@ let package = Package(
         .target(name: "ExampleC", dependencies: ["PluginABI"], path: "Plugins/ExampleC",
                 linkerSettings: cPluginLinkerSettings),
         .target(name: "ExampleSwift", dependencies: ["PluginABI", "PluginKit"], path: "Plugins/ExampleSwift"),
+
+        .target(name: "SQLiteStore", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CSQLite"], path: "Plugins/SQLiteStore"),
 
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),

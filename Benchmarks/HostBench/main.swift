@@ -73,8 +73,11 @@ func burstIntoCountingCallback() -> Double {
     let request = #"{"count": \#(burst)}"#
     CountingCallback.finished.store(false, ordering: .relaxed)
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { err in
+        let name: StaticString = "echo", config: StaticString = "{}"  // static storage outlives the call
         var args = sb_create_args(struct_size: UInt32(MemoryLayout<sb_create_args>.size), abi_version: sb_abi_current(),
-                                  host: HostAPITable.pointer, host_ref: nil, component_name: "echo", config_json: "{}", config_len: 2)
+                                  host: HostAPITable.pointer, host_ref: nil,
+                                  component_name: UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self),
+                                  config_json: UnsafeRawPointer(config.utf8Start).assumingMemoryBound(to: CChar.self), config_len: 2)
         precondition(echoDescriptor.vtable.create(&args, &raw, err.baseAddress, 256) == SB_OK)
         defer { echoDescriptor.vtable.destroy(raw) }
         let start = ContinuousClock.now
