@@ -40,5 +40,6 @@ let package = Package(
 
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite"]),
     ]
 )
