@@ -70,6 +70,8 @@ final class Connection {
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }
+    /// False once SQLite rolled a transaction back by itself (it may on FULL, IOERR, BUSY, NOMEM).
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
 

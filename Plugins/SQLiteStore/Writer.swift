@@ -87,6 +87,9 @@ final class Writer: @unchecked Sendable {  // state guarded by `condition`
                     results.append(.success(try job.work(connection)))
                     try connection.execute("RELEASE job")
                 } catch {
+                    // SQLite may already have rolled back the whole transaction (disk full, I/O):
+                    // then nothing of this batch will commit, so the batch fails with this error.
+                    guard connection.isInTransaction else { throw error }
                     results.append(.failure(error))
                     try connection.execute("ROLLBACK TO job; RELEASE job")
                 }
