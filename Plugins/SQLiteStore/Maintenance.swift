@@ -16,10 +16,13 @@ final class Maintenance: Sendable {
         set { settings.withLock { $0 = newValue } }
     }
 
-    /// Runs on the writer thread, outside any transaction.
-    func tick(_ db: Connection) {
+    /// Runs on the writer thread, outside any transaction. The final tick (shutdown) writes every
+    /// buffer, even with persist_deltas off: a graceful stop loses nothing that streamed.
+    func tick(_ db: Connection, isFinal: Bool) {
         let current = config
-        if current.persistDeltas {
+        if isFinal {
+            _ = StreamBuffers.write(buffers.takeStale(olderThan: nil), on: db)
+        } else if current.persistDeltas {
             _ = StreamBuffers.write(buffers.takeStale(olderThan: Double(current.flushIntervalMs) / 1000), on: db)
         }
         let due = lastCleanup.withLock { last in

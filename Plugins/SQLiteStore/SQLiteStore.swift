@@ -30,7 +30,7 @@ final class SQLiteStore: ComponentImplementation {
             } : nil
             let maintenance = Maintenance(settings)
             self.maintenance = maintenance
-            writer = Writer(connection: connection, tick: Double(settings.flushIntervalMs) / 1000) { db in maintenance.tick(db) }
+            writer = Writer(connection: connection, tick: Double(settings.flushIntervalMs) / 1000) { db, isFinal in maintenance.tick(db, isFinal: isFinal) }
         } catch {
             throw error.pluginError
         }

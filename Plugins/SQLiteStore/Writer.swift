@@ -20,11 +20,12 @@ final class Writer: @unchecked Sendable {  // state guarded by `condition`
     private var stopping = false
     private var stopped = false
     private let tick: TimeInterval
-    private let onTick: (Connection) -> Void
+    private let onTick: (Connection, _ isFinal: Bool) -> Void
 
     /// - Parameters:
-    ///   - tick: how often `onTick` runs on the writer thread (flushes, retention).
-    init(connection: Connection, tick: TimeInterval, onTick: @escaping (Connection) -> Void) {
+    ///   - tick: how often `onTick` runs on the writer thread (flushes, retention); it runs a
+    ///     last time with `isFinal` when the writer stops.
+    init(connection: Connection, tick: TimeInterval, onTick: @escaping (Connection, _ isFinal: Bool) -> Void) {
         self.connection = connection
         self.tick = tick
         self.onTick = onTick
@@ -64,7 +65,7 @@ final class Writer: @unchecked Sendable {  // state guarded by `condition`
 
             if !batch.isEmpty { commit(batch) }
             if Date() >= nextTick || finishing {
-                onTick(connection)
+                onTick(connection, finishing)
                 nextTick = Date().addingTimeInterval(tick)
             }
             if finishing {
