@@ -41,5 +41,7 @@ let package = Package(
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite"]),
+        // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.
+        .executableTarget(name: "StoreCrashDriver", dependencies: ["Host"], path: "Tests/StoreCrashDriver"),
     ]
 )
