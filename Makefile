@@ -45,7 +45,7 @@ test: build-debug
 	$(SWIFT) test --skip-build
 
 bench: build
-	$$($(SWIFT) build -c release --show-bin-path)/HostBench
+	@bin=$$($(SWIFT) build -c release --show-bin-path); $$bin/HostBench && echo && $$bin/StoreBench
 
 # Installs the host, the plugins and the SDK (header + Swift module map) for out-of-tree plugins.
 install: build

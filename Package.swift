@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "SQLiteStore", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CSQLite"], path: "Plugins/SQLiteStore"),
 
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
+        .executableTarget(name: "StoreBench", dependencies: ["Host"], path: "Benchmarks/StoreBench"),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite"]),
         // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.

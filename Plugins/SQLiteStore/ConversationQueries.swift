@@ -7,7 +7,14 @@ enum ConversationQueries {
         guard !id.isEmpty, !owner.isEmpty else { throw StoreError.invalid("conversation_id and owner must be non-empty") }
         try db.prepare("INSERT INTO conversations (id, owner, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING")
             .bind([.text(id), .text(owner), .int(now), .int(now)]).run()
-        guard try get(id, owner: owner, on: db) != nil else { throw StoreError.notFound("conversation \(id) not found") }
+        guard try belongs(id, to: owner, on: db) else { throw StoreError.notFound("conversation \(id) not found") }
+    }
+
+    /// Whether the conversation exists and is the owner's (a primary-key lookup, no counting).
+    static func belongs(_ id: String, to owner: String, on db: Connection) throws(StoreError) -> Bool {
+        let statement = try db.prepare("SELECT 1 FROM conversations WHERE id = ? AND owner = ?").bind([.text(id), .text(owner)])
+        defer { statement.reset() }
+        return try statement.step()
     }
 
     static func get(_ id: String, owner: String, on db: Connection) throws(StoreError) -> ConversationRecord? {

@@ -22,6 +22,7 @@ final class Maintenance: Sendable {
         let current = config
         if isFinal {
             _ = StreamBuffers.write(buffers.takeStale(olderThan: nil), on: db)
+            try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  // leave one compact file behind
         } else if current.persistDeltas {
             _ = StreamBuffers.write(buffers.takeStale(olderThan: Double(current.flushIntervalMs) / 1000), on: db)
         }

@@ -27,8 +27,10 @@ enum MessageQueries {
                        .text(validated.status ?? "complete"), .int(Int64(validated.estimatedTokens)), .int(now), .int(now)]).run()
         let id = db.lastInsertRowID
         try db.prepare("UPDATE conversations SET updated_at = ? WHERE id = ?").bind([.int(now), .text(conversationID)]).run()
-        guard let record = try Self.message(id: id, on: db) else { throw StoreError.notFound("message \(id) vanished after insert") }
-        return record
+        return MessageRecord(id: id, conversationID: conversationID, seq: seq, role: validated.role, content: validated.content ?? "",
+                             reasoning: validated.reasoning, toolCalls: validated.toolCalls, toolCallID: validated.toolCallID,
+                             toolName: validated.toolName, usage: validated.usage, model: validated.model, provider: validated.provider,
+                             requestID: validated.requestID, status: validated.status ?? "complete", createdAt: now, updatedAt: now)
     }
 
     static func find(requestID: String, in conversationID: String, on db: Connection) throws(StoreError) -> MessageRecord? {
@@ -59,9 +61,9 @@ enum MessageQueries {
     /// The window never starts with tool results whose assistant message fell outside it.
     static func contextWindow(of conversationID: String, maxMessages: Int, maxTokens: Int, on db: Connection) throws(StoreError) -> [MessageRecord] {
         let limit = maxMessages > 0 ? maxMessages : Int(Int32.max)
-        let statement = try db.prepare("SELECT id, role, tokens FROM messages WHERE conversation = ? ORDER BY seq DESC LIMIT ?")
+        let statement = try db.prepare("SELECT seq, role, tokens FROM messages WHERE conversation = ? ORDER BY seq DESC LIMIT ?")
             .bind([.text(conversationID), .int(Int64(limit))])
-        var chosen: [(id: Int64, role: String)] = []
+        var chosen: [(seq: Int64, role: String)] = []
         var tokens = 0
         while try statement.step() {
             let cost = Int(statement.int(2))
@@ -71,8 +73,9 @@ enum MessageQueries {
         }
         statement.reset()
         while chosen.last?.role == "tool" { chosen.removeLast() }  // orphaned tool results at the window's start
-        guard let oldest = chosen.last?.id, let newest = chosen.first?.id else { return [] }
-        return try select("WHERE conversation = ? AND id BETWEEN ? AND ? ORDER BY seq", [.text(conversationID), .int(oldest), .int(newest)], on: db)
+        guard let oldest = chosen.last?.seq, let newest = chosen.first?.seq else { return [] }
+        // A seq range walks the (conversation, seq) index directly; an id range would scan it all.
+        return try select("WHERE conversation = ? AND seq BETWEEN ? AND ? ORDER BY seq", [.text(conversationID), .int(oldest), .int(newest)], on: db)
     }
 
     /// Every message of a conversation, oldest first, or the newest `limit` of them.

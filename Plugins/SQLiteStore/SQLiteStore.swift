@@ -53,7 +53,7 @@ final class SQLiteStore: ComponentImplementation {
     }
 
     func shutdown() {
-        writer.stop()  // runs what is queued and a last flush of every streaming buffer
+        writer.stop()  // runs what is queued, a last flush of every streaming buffer, and a checkpoint
         readers?.close()
     }
 
@@ -67,16 +67,16 @@ final class SQLiteStore: ComponentImplementation {
         case "append":
             let append = try StoreRequests.Append.decode(request)
             write(operation) { db throws(StoreError) in
-                JSONValue.object(["message": try MessageQueries.append(append.message, to: append.conversationID, owner: append.owner, on: db).json]).jsonText
+                Results.message(try MessageQueries.append(append.message, to: append.conversationID, owner: append.owner, on: db))
             }
         case "append_batch":
             let batch = try StoreRequests.AppendBatch.decode(request)
             write(operation) { db throws(StoreError) in
-                var records: [JSONValue] = []
+                var records: [MessageRecord] = []
                 for message in batch.messages {
-                    records.append(try MessageQueries.append(message, to: batch.conversationID, owner: batch.owner, on: db).json)
+                    records.append(try MessageQueries.append(message, to: batch.conversationID, owner: batch.owner, on: db))
                 }
-                return JSONValue.object(["messages": .array(records)]).jsonText
+                return Results.messages(records)
             }
         case "stream_append":
             let delta = try StoreRequests.StreamAppend.decode(request)
@@ -98,17 +98,16 @@ final class SQLiteStore: ComponentImplementation {
                 if let error = StreamBuffers.write([(end.messageID, buffers.take(end.messageID))], on: db).first { throw error }
                 try MessageQueries.finishStreamed(id: end.messageID, status: end.status, toolCalls: end.toolCalls, usage: end.usage, model: end.model, on: db)
                 guard let record = try MessageQueries.message(id: end.messageID, on: db) else { throw .notFound("message \(end.messageID) not found") }
-                return JSONValue.object(["message": record.json]).jsonText
+                return Results.message(record)
             }
         case "load_context":
             let window = try StoreRequests.Context.decode(request)
             read(operation) { db throws(StoreError) in
-                guard try ConversationQueries.get(window.conversationID, owner: window.owner, on: db) != nil else {
-                    return JSONValue.object(["messages": .array([])]).jsonText  // a new conversation has no context yet
+                guard try ConversationQueries.belongs(window.conversationID, to: window.owner, on: db) else {
+                    return Results.messages([])  // a new conversation has no context yet
                 }
-                let messages = try MessageQueries.contextWindow(of: window.conversationID, maxMessages: window.maxMessages ?? 0,
-                                                                maxTokens: window.maxTokens ?? 0, on: db)
-                return JSONValue.object(["messages": .array(messages.map(\.json))]).jsonText
+                return Results.messages(try MessageQueries.contextWindow(of: window.conversationID, maxMessages: window.maxMessages ?? 0,
+                                                                         maxTokens: window.maxTokens ?? 0, on: db))
             }
         case "list_conversations":
             let list = try StoreRequests.List.decode(request)
@@ -116,7 +115,7 @@ final class SQLiteStore: ComponentImplementation {
             guard (1...500).contains(limit) else { throw .invalid("limit must be from 1 to 500") }
             read(operation) { db throws(StoreError) in
                 let (page, next) = try ConversationQueries.list(owner: list.owner, limit: limit, cursor: list.cursor, on: db)
-                return JSONValue.object(["conversations": .array(page.map(\.json)), "next_cursor": next.map(JSONValue.string) ?? .null]).jsonText
+                return Results.Page(conversations: page, nextCursor: next).jsonText
             }
         case "get_conversation":
             let get = try StoreRequests.Get.decode(request)
@@ -125,7 +124,7 @@ final class SQLiteStore: ComponentImplementation {
                     throw .notFound("conversation \(get.conversationID) not found")
                 }
                 let messages = try MessageQueries.messages(of: get.conversationID, limit: get.messagesLimit, on: db)
-                return JSONValue.object(["conversation": conversation.json, "messages": .array(messages.map(\.json))]).jsonText
+                return Results.Conversation(conversation: conversation, messages: messages).jsonText
             }
         case "delete_conversation":
             let scope = try StoreRequests.Scope.decode(request)
@@ -187,7 +186,22 @@ extension StoreConfig {
     }
 }
 
-extension Encodable {
-    /// The value as a JSONValue (records are always representable).
-    var json: JSONValue { (try? JSONValue.parse(jsonText)) ?? .null }
+/// Op results, encoded straight from the records (one JSON encoding per result).
+enum Results {
+    struct One: Encodable { let message: MessageRecord }
+    struct Many: Encodable { let messages: [MessageRecord] }
+    struct Page: Encodable {
+        let conversations: [ConversationRecord]
+        let nextCursor: String?
+        enum CodingKeys: String, CodingKey { case conversations, nextCursor = "next_cursor" }
+        func encode(to encoder: any Encoder) throws {  // next_cursor is null, not absent, on the last page
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(conversations, forKey: .conversations)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
+    }
+    struct Conversation: Encodable { let conversation: ConversationRecord; let messages: [MessageRecord] }
+
+    static func message(_ record: MessageRecord) -> String { One(message: record).jsonText }
+    static func messages(_ records: [MessageRecord]) -> String { Many(messages: records).jsonText }
 }
