@@ -35,7 +35,15 @@ final class Connection {
         }
     }
 
-    deinit {
+    private var isOpen = true
+
+    deinit { close() }
+
+    /// Finalizes the statements and closes the connection; the last close of a WAL database
+    /// checkpoints and removes the -wal and -shm files. Idempotent.
+    func close() {
+        guard isOpen else { return }
+        isOpen = false
         statements.removeAll()  // finalize before closing
         sqlite3_close_v2(handle)
     }

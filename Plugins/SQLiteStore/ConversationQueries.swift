@@ -50,8 +50,10 @@ enum ConversationQueries {
         return db.changes > 0
     }
 
-    static func setTitle(_ title: String, of id: String, owner: String, on db: Connection) throws(StoreError) {
+    /// Returns false when the owner has no such conversation.
+    static func setTitle(_ title: String, of id: String, owner: String, on db: Connection) throws(StoreError) -> Bool {
         try db.prepare("UPDATE conversations SET title = ? WHERE id = ? AND owner = ?").bind([.text(title), .text(id), .text(owner)]).run()
+        return db.changes > 0
     }
 
     private static func select(_ clause: String, _ values: [SQLValue], on db: Connection) throws(StoreError) -> [ConversationRecord] {

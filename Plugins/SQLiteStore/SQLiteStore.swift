@@ -53,8 +53,8 @@ final class SQLiteStore: ComponentImplementation {
     }
 
     func shutdown() {
-        writer.stop()  // runs what is queued, a last flush of every streaming buffer, and a checkpoint
-        readers?.close()
+        readers?.close()  // readers first: the writer's close is then the last, which removes the WAL files
+        writer.stop()  // runs what is queued, a last flush of every streaming buffer, a checkpoint, and closes
     }
 
     func start(_ operation: PluginKit.Operation) throws(PluginError) {
@@ -142,6 +142,14 @@ final class SQLiteStore: ComponentImplementation {
                     throw .notFound("conversation \(save.conversationID) not found")
                 }
                 return JSONValue.object(["saved_name": name.map(JSONValue.string) ?? .null]).jsonText
+            }
+        case "set_title":
+            let titled = try StoreRequests.Title.decode(request)
+            write(operation) { db throws(StoreError) in
+                guard try ConversationQueries.setTitle(titled.title, of: titled.conversationID, owner: titled.owner, on: db) else {
+                    throw .notFound("conversation \(titled.conversationID) not found")
+                }
+                return JSONValue.object(["title": .string(titled.title)]).jsonText
             }
         case "cleanup":
             let current = maintenance.config

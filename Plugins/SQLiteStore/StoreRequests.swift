@@ -57,4 +57,10 @@ enum StoreRequests {
         var name: String?
         enum CodingKeys: String, CodingKey { case conversationID = "conversation_id", owner, name }
     }
+    struct Title: Codable {
+        var conversationID: String
+        var owner: String
+        var title: String
+        enum CodingKeys: String, CodingKey { case conversationID = "conversation_id", owner, title }
+    }
 }

@@ -71,7 +71,11 @@ final class Writer: @unchecked Sendable {  // state guarded by `condition`
             if finishing {
                 condition.lock()
                 let drained = jobs.isEmpty
-                if drained { stopped = true; condition.broadcast() }
+                if drained {
+                    connection.close()
+                    stopped = true
+                    condition.broadcast()
+                }
                 condition.unlock()
                 if drained { return }
             }

@@ -115,6 +115,11 @@ import PluginABI
         #expect(try await store.call("save_conversation", JSONValue(scope().merging(["name": .string("Trip plans")]) { $1 }))["saved_name"] == .string("Trip plans"))
         #expect(try await store.call("get_conversation", JSONValue(scope()))["conversation"]?["saved_name"] == .string("Trip plans"))
         #expect(try await store.call("unsave_conversation", JSONValue(scope()))["saved_name"] == .null)
+        try await store.call("set_title", JSONValue(scope().merging(["title": .string("Holidays")]) { $1 }))
+        #expect(try await store.call("get_conversation", JSONValue(scope()))["conversation"]?["title"] == .string("Holidays"))
+        await #expect(throws: StoreHarness.Failure.self) {
+            try await store.call("set_title", JSONValue(scope(owner: "mallory").merging(["title": .string("x")]) { $1 }))
+        }
         #expect(try await store.call("delete_conversation", JSONValue(scope()))["deleted"] == .bool(true))
         await #expect(throws: StoreHarness.Failure.self) { try await store.call("get_conversation", JSONValue(scope())) }
     }

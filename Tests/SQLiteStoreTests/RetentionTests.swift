@@ -55,6 +55,19 @@ import Testing
         #expect(try await ids(store, owner: "alice") == ["alice-new0"])
     }
 
+    @Test func cleanupRunsByItselfEveryInterval() async throws {
+        let store = try StoreHarness(config: ["retention": .object(["max_messages": .int(2), "cleanup_interval_minutes": .double(0.002)]),
+                                              "persistence": .object(["interval_ms": .int(20)])])  // the writer ticks every 20 ms
+        defer { store.remove() }
+        try await fill(store, owner: "alice", conversations: 1, messages: 6)
+        var count = 6
+        for _ in 0..<300 where count > 2 {  // bounded: 3 s
+            try await Task.sleep(for: .milliseconds(10))
+            count = try await store.call("get_conversation", JSONValue(["conversation_id": .string("alice-c0"), "owner": .string("alice")]))["messages"]?.array.count ?? -1
+        }
+        #expect(count == 2)
+    }
+
     @Test func invalidRetentionSettingsAreRefusedWithTheKey() {
         #expect {
             try StoreHarness.create(config: ["db_path": .string(":memory:"), "retention": .object(["max_messages": .int(-1)])])

@@ -83,6 +83,7 @@ import Testing
         let id = try await beginTurn(store, request: "r1")
         try await store.call("stream_append", JSONValue(["message_id": .int(id), "content": .string("partial reply")]))
         store.instance.destroy()
+        #expect(!FileManager.default.fileExists(atPath: store.path + "-wal"), "shutdown checkpoints and closes the database")
         let reopened = try StoreHarness.create(config: ["db_path": .string(store.path)])
         defer { reopened.destroy() }
         let last = try await StoreHarness.call(reopened, "get_conversation", JSONValue(scope))["messages"]?.array.last
