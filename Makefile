@@ -8,7 +8,8 @@ CONFIG       ?= plugins.yaml
 PLUGIN_DIR   ?= plugins
 # Plugin products (each builds lib<Name>.so); `make stage` copies them into PLUGIN_DIR.
 PLUGINS      := ExampleC ExampleSwift SQLiteStore
-DEB_PACKAGES := pkg-config libyaml-dev libsqlite3-dev sqlite3 gcc libc6-dev
+# python3: a second process that holds an SQLite lock in the store tests.
+DEB_PACKAGES := pkg-config libyaml-dev libsqlite3-dev gcc libc6-dev python3
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
