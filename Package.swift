@@ -20,6 +20,7 @@ let package = Package(
         .target(name: "PluginABI"),
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // JSON values, compiled into the host and into each plugin that wants them (never shared at run time).
         .target(name: "JSONSupport"),
@@ -35,6 +36,9 @@ let package = Package(
         .target(name: "ExampleC", dependencies: ["PluginABI"], path: "Plugins/ExampleC",
                 linkerSettings: cPluginLinkerSettings),
         .target(name: "ExampleSwift", dependencies: ["PluginABI", "PluginKit"], path: "Plugins/ExampleSwift"),
+
+        // The OpenAI-compatible chat client compiled into each provider plugin.
+        .target(name: "OpenAICompatible", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CCurl"]),
 
         .target(name: "SQLiteStore", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CSQLite"], path: "Plugins/SQLiteStore"),
 

@@ -1,0 +1,105 @@
+import CCurl
+import Foundation
+
+/// One easy handle and its request's buffers, owned by the multi thread from `add` to `finish`.
+final class CurlTransfer: @unchecked Sendable {  // touched only on the multi thread after creation
+    let id: UInt64
+    let handle: UnsafeMutableRawPointer
+    private let handlers: TransferHandlers
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var responseHeaders: [String: String] = [:]
+    private var reportedHead = false
+    private var ended = false
+    private(set) var abortedByHandler = false
+
+    static let maxHeaderBytes = 64 * 1024
+
+    /// - Returns: nil when libcurl cannot make an easy handle.
+    init?(id: UInt64, request: HTTPRequest, handlers: TransferHandlers) {
+        guard let handle = curl_easy_init() else { return nil }
+        self.id = id
+        self.handle = handle
+        self.handlers = handlers
+        for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
+        _ = ccurl_easy_setopt_str(handle, CURLOPT_URL, request.url)
+        _ = ccurl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = ccurl_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)  // HTTP/2 when the server offers it
+        _ = ccurl_easy_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        _ = ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
+        _ = ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(request.totalTimeout * 1000))
+        _ = ccurl_easy_setopt_str(handle, CURLOPT_ACCEPT_ENCODING, "")
+        if request.method == "POST" {
+            _ = ccurl_easy_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+            request.body.withUnsafeBytes { _ = ccurl_easy_setopt_ptr(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress)) }
+        }
+        _ = ccurl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+        let this = Unmanaged.passUnretained(self).toOpaque()
+        _ = ccurl_easy_setopt_ptr(handle, CURLOPT_PRIVATE, this)
+        _ = ccurl_easy_setopt_ptr(handle, CURLOPT_WRITEDATA, this)
+        _ = ccurl_easy_setopt_write(handle, CURLOPT_WRITEFUNCTION, Self.write)
+        _ = ccurl_easy_setopt_ptr(handle, CURLOPT_HEADERDATA, this)
+        _ = ccurl_easy_setopt_write(handle, CURLOPT_HEADERFUNCTION, Self.header)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        curl_slist_free_all(headerList)
+    }
+
+    /// Reports the end once, mapping libcurl's result to a failure kind.
+    func finish(_ code: CURLcode?) {
+        guard !ended else { return }
+        ended = true
+        guard let code else { return handlers.end(TransferFailure(kind: .cancelled, message: "cancelled")) }
+        if code == CURLE_OK {
+            reportHead()
+            return handlers.end(nil)
+        }
+        let message = String(cString: curl_easy_strerror(code))
+        let kind: TransferFailure.Kind
+        switch code {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SSL_CONNECT_ERROR: kind = .connect
+        case CURLE_OPERATION_TIMEDOUT: kind = .timeout
+        case CURLE_WRITE_ERROR where abortedByHandler: kind = .aborted
+        case CURLE_RECV_ERROR, CURLE_PARTIAL_FILE, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            kind = reportedHead ? .dropped : .connect
+        default: kind = .other
+        }
+        handlers.end(TransferFailure(kind: kind, message: message))
+    }
+
+    private func reportHead() {
+        guard !reportedHead else { return }
+        reportedHead = true
+        var status = 0
+        _ = ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        handlers.head(status, responseHeaders)
+    }
+
+    static let write: curl_write_callback = { data, size, count, user in
+        guard let user else { return 0 }
+        let transfer = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
+        let length = size * count
+        transfer.reportHead()
+        guard transfer.handlers.body(UnsafeRawBufferPointer(start: data, count: length)) else {
+            transfer.abortedByHandler = true
+            return 0  // libcurl aborts the transfer with CURLE_WRITE_ERROR
+        }
+        return length
+    }
+
+    static let header: curl_write_callback = { data, size, count, user in
+        guard let user, let data else { return 0 }
+        let transfer = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
+        let length = size * count
+        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            transfer.responseHeaders = [:]  // a new response (after 100 Continue or a redirect)
+        } else if let colon = line.firstIndex(of: ":"), transfer.responseHeaders.count < 200 {
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            transfer.responseHeaders[name] = value
+        }
+        return length
+    }
+}
