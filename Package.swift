@@ -46,6 +46,7 @@ let package = Package(
         .executableTarget(name: "StoreBench", dependencies: ["Host"], path: "Benchmarks/StoreBench"),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite"]),
+        .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible"]),
         // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.
         .executableTarget(name: "StoreCrashDriver", dependencies: ["Host"], path: "Tests/StoreCrashDriver"),
     ]
