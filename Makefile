@@ -46,6 +46,7 @@ test: build-debug
 
 bench: build
 	$$($(SWIFT) build -c release --show-bin-path)/HostBench
+	$$($(SWIFT) build -c release --show-bin-path)/ProviderCoreBench
 
 # Installs the host, the plugins and the SDK (header + Swift module map) for out-of-tree plugins.
 install: build

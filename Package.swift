@@ -33,5 +33,11 @@ let package = Package(
 
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
+
+        // Provider core: SSE parsing and OpenAI-compatible chat-completions decoding into provider
+        // events. Pure (no I/O, no Host or PluginKit); compiled into each provider plugin.
+        .target(name: "ProviderCore"),
+        .executableTarget(name: "ProviderCoreBench", dependencies: ["ProviderCore"], path: "Benchmarks/ProviderCoreBench"),
+        .testTarget(name: "ProviderCoreTests", dependencies: ["ProviderCore"]),
     ]
 )
