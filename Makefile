@@ -46,7 +46,8 @@ test: build-debug
 	$(SWIFT) test --skip-build
 
 bench: build
-	@bin=$$($(SWIFT) build -c release --show-bin-path); $$bin/HostBench && echo && $$bin/StoreBench
+	@bin=$$($(SWIFT) build -c release --show-bin-path); \
+	for bench in HostBench StoreBench ProviderCoreBench; do echo; $$bin/$$bench || exit 1; done
 
 # Installs the host, the plugins and the SDK (header + Swift module map) for out-of-tree plugins.
 install: build

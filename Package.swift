@@ -49,5 +49,11 @@ let package = Package(
         .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible"]),
         // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.
         .executableTarget(name: "StoreCrashDriver", dependencies: ["Host"], path: "Tests/StoreCrashDriver"),
+
+        // Provider core: SSE parsing and OpenAI-compatible chat-completions decoding into provider
+        // events. Pure (no I/O, no Host or PluginKit); compiled into each provider plugin.
+        .target(name: "ProviderCore"),
+        .executableTarget(name: "ProviderCoreBench", dependencies: ["ProviderCore"], path: "Benchmarks/ProviderCoreBench"),
+        .testTarget(name: "ProviderCoreTests", dependencies: ["ProviderCore"]),
     ]
 )

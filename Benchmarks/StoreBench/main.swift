@@ -20,7 +20,7 @@ func makeStore(_ name: String) throws -> ComponentInstance {
 }
 
 func call(_ store: ComponentInstance, _ op: String, _ request: String) async throws -> String {
-    let events = await try store.start(op: op, request: request).events.collect()
+    let events = try await store.start(op: op, request: request).events.collect()
     guard let last = events.last, last.kind == .done else { fatalError("\(op) failed: \(events.last?.text ?? "")") }
     return last.data
 }

@@ -39,7 +39,7 @@ struct StoreHarness {
     }
 
     static func call(_ instance: ComponentInstance, _ op: String, _ request: JSONValue) async throws -> JSONValue {
-        let events = await try instance.start(op: op, request: request.jsonText).events.collect()
+        let events = try await instance.start(op: op, request: request.jsonText).events.collect()
         guard let last = events.last else { throw Failure(status: 0, code: "", message: "no events") }
         switch last.kind {
         case .done: return last.data.isEmpty ? .null : try JSONValue.parse(last.data)

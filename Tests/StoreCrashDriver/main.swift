@@ -29,7 +29,7 @@ do {
 let deltas = (0..<40).map { "word\($0) " }
 
 func call(_ op: String, _ request: JSONValue) async throws -> JSONValue {
-    let events = await try store.start(op: op, request: request.jsonText).events.collect()
+    let events = try await store.start(op: op, request: request.jsonText).events.collect()
     guard let last = events.last, last.kind == .done else { throw ComponentError(status: -1, message: events.last?.text ?? "no terminal") }
     return last.data.isEmpty ? .null : try JSONValue.parse(last.data)
 }
