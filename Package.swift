@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "ExampleC", type: .dynamic, targets: ["ExampleC"]),
         .library(name: "ExampleSwift", type: .dynamic, targets: ["ExampleSwift"]),
         .library(name: "SQLiteStore", type: .dynamic, targets: ["SQLiteStore"]),
+        .library(name: "OpenAI", type: .dynamic, targets: ["OpenAI"]),
+        .library(name: "OpenRouter", type: .dynamic, targets: ["OpenRouter"]),
+        .library(name: "Groq", type: .dynamic, targets: ["Groq"]),
     ],
     targets: [
         // The ABI: one C header shared by the host and every plugin.
@@ -38,7 +41,10 @@ let package = Package(
         .target(name: "ExampleSwift", dependencies: ["PluginABI", "PluginKit"], path: "Plugins/ExampleSwift"),
 
         // The OpenAI-compatible chat client compiled into each provider plugin.
-        .target(name: "OpenAICompatible", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CCurl"]),
+        .target(name: "OpenAICompatible", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CCurl", "ProviderCore"]),
+        .target(name: "OpenAI", dependencies: ["PluginABI", "PluginKit", "OpenAICompatible"], path: "Plugins/OpenAI"),
+        .target(name: "OpenRouter", dependencies: ["PluginABI", "PluginKit", "OpenAICompatible"], path: "Plugins/OpenRouter"),
+        .target(name: "Groq", dependencies: ["PluginABI", "PluginKit", "OpenAICompatible"], path: "Plugins/Groq"),
 
         .target(name: "SQLiteStore", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CSQLite"], path: "Plugins/SQLiteStore"),
 

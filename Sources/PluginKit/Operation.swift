@@ -18,6 +18,7 @@ public final class Operation: Sendable {
     private let finished = Atomic<Bool>(false)
     private let cancelRequested = Atomic<Bool>(false)
     private let onFinish: @Sendable (UInt64) -> Void
+    private let cancellationHandler = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(op: String, request: String, handle: UInt64, function: sb_event_fn, user: UnsafeMutableRawPointer?,
          onFinish: @escaping @Sendable (UInt64) -> Void) {
@@ -44,15 +45,25 @@ public final class Operation: Sendable {
     /// Ends the operation successfully with an optional result JSON.
     public func succeed(result: String = "") { terminate(UInt32(SB_EVENT_DONE), text: "", name: "", data: result, status: SB_OK) }
 
-    /// Ends the operation with an error: a code word (e.g. "invalid_arguments") and a message.
-    public func fail(_ error: PluginError, code: String = "error") {
-        terminate(UInt32(SB_EVENT_ERROR), text: error.message, name: code, data: "", status: error.status)
+    /// Ends the operation with an error: a code word (e.g. "invalid_arguments"), a message, and
+    /// optional details JSON.
+    public func fail(_ error: PluginError, code: String = "error", details: String = "") {
+        terminate(UInt32(SB_EVENT_ERROR), text: error.message, name: code, data: details, status: error.status)
     }
 
-    /// Ends the operation as cancelled. Called by PluginKit when the host cancels it.
+    /// Ends the operation as cancelled and runs the cancellation handler. Called by PluginKit
+    /// when the host cancels it (or the instance is destroyed).
     public func cancel() {
         cancelRequested.store(true, ordering: .relaxed)
         terminate(UInt32(SB_EVENT_CANCELLED), text: "", name: "", data: "", status: SB_ERR_CANCELLED)
+        cancellationHandler.withLock { handler in defer { handler = nil }; return handler }?()
+    }
+
+    /// Sets what stops the operation's work (an HTTP transfer, a subprocess call) when it is
+    /// cancelled. Runs at most once, from any thread; at once if the operation is already cancelled.
+    public func onCancel(_ handler: @escaping @Sendable () -> Void) {
+        cancellationHandler.withLock { $0 = handler }
+        if isCancelled { cancellationHandler.withLock { handler in defer { handler = nil }; return handler }?() }
     }
 
     private func terminate(_ kind: UInt32, text: String, name: String, data: String, status: sb_status) {

@@ -25,6 +25,7 @@ Run: mock_openai.py [--port N]; it prints "PORT <n>" once listening.
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import urllib.parse
 
@@ -179,7 +180,10 @@ async def handle(reader, writer):
                     failures[model] = failures.get(model, 0) + 1
                     code = int(options.get("code", 500))
                     extra = b"retry-after: %s\r\n" % options["retry_after"].encode() if "retry_after" in options else b""
-                    await respond_json(writer, code, {"error": {"message": f"mock status {code}", "code": code}}, extra)
+                    message = f"mock status {code}"
+                    if code == 401:  # like a careless server: echo the credentials back (tests check redaction)
+                        message = f"invalid key {headers.get('authorization', '')}"
+                    await respond_json(writer, code, {"error": {"message": message, "code": code}}, extra)
                     continue
             if kind == "hang":
                 await asyncio.sleep(3600)
@@ -200,11 +204,15 @@ async def handle(reader, writer):
 
 
 async def main():
+    # A parent that spawned us from a thread with signals blocked passes that mask on: undo it,
+    # or SIGTERM would never reach us.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     server = await asyncio.start_server(handle, "127.0.0.1", args.port, backlog=4096)
-    print("PORT", server.sockets[0].getsockname()[1], flush=True)
+    sys.stdout.write(f"PORT {server.sockets[0].getsockname()[1]}\n")  # one write: readers wait for the newline
+    sys.stdout.flush()
     async with server:
         await server.serve_forever()
 

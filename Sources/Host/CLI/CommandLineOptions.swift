@@ -30,6 +30,9 @@ public struct CommandLineOptions: Sendable {
                 command = "version"
             case "--help", "-h":
                 command = "help"
+            case "--provider" where command == "ask", "--model" where command == "ask":  // ask's own options, with values
+                arguments.append(word)
+                if let value = remaining.popFirst() { arguments.append(value) }
             case _ where word.hasPrefix("-") && word.count > 1:
                 throw UsageError(message: "unknown option \(word)")
             default:

@@ -9,6 +9,15 @@ enum RunCommand {
         case cancelled
     }
 
+    /// The active provider, then each fallback that was created.
+    static func providerCandidates(_ active: ActiveComponents, _ registry: Registry) -> [ProviderChain.Candidate] {
+        let primary = active.provider.flatMap(registry.instance(named:)).map { ProviderChain.Candidate(instance: $0) }
+        let fallbacks = active.fallbacks.compactMap { fallback in
+            registry.instance(named: fallback.provider).map { ProviderChain.Candidate(instance: $0, model: fallback.model) }
+        }
+        return (primary.map { [$0] } ?? []) + fallbacks
+    }
+
     static func run(_ options: CommandLineOptions) async -> Int32 {
         let startedAt = ContinuousClock.now
         let signals = SignalWaiter()  // first: a signal during start-up must not be lost or fatal
@@ -24,7 +33,7 @@ enum RunCommand {
             SwitchboardCommand.printError("switchboard: \(error.message)")
             return 1
         }
-        let relay = ChatRelay(provider: config.active.provider.flatMap(registry.instance(named:)))
+        let relay = ChatRelay(chain: ProviderChain(candidates: providerCandidates(config.active, registry), logger: log))
         services.requestHandler = relay
 
         let transports = registry.instances.filter { $0.kind == .transport }

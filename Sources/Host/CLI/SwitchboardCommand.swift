@@ -15,6 +15,7 @@ public enum SwitchboardCommand {
                     serve until SIGINT or SIGTERM, then shut everything down in reverse order
           plugins   list every .so in plugin_dir with its name, version, ABI, components and status
           check     validate plugins.yaml and servers_config.json; problems print as file:line:col
+          ask       [--provider NAME] [--model MODEL] "prompt": one prompt through a provider, streamed
           version   print the host's version, plugin ABI version and Swift toolchain fingerprint
 
         options:
@@ -32,6 +33,7 @@ public enum SwitchboardCommand {
         case "run": return await RunCommand.run(options)
         case "plugins": return PluginsCommand.run(options)
         case "check": return CheckCommand.run(options)
+        case "ask": return await AskCommand.run(options)
         case "version", "--version":
             print("switchboard \(version)")
             print("plugin ABI \(ABIVersion.host)")

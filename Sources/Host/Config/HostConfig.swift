@@ -18,7 +18,14 @@ public struct PluginSettings: Sendable {
 
 /// Which components `switchboard run` creates, by component name.
 public struct ActiveComponents: Sendable, Equatable {
+    /// A provider to try when the ones before it fail before streaming: a component, and optionally a model.
+    public struct Fallback: Sendable, Equatable {
+        public var provider: String
+        public var model: String?
+    }
+
     public var provider: String?
+    public var fallbacks: [Fallback] = []
     public var store: String?
     public var transports: [String] = []
     public var toolSources: [String] = []
@@ -29,6 +36,7 @@ public struct ActiveComponents: Sendable, Equatable {
         (store.map { [($0, ComponentKind.store)] } ?? [])
             + toolSources.map { ($0, .toolSource) }
             + (provider.map { [($0, ComponentKind.provider)] } ?? [])
+            + fallbacks.map(\.provider).filter { $0 != provider }.uniqued().map { ($0, .provider) }
             + transports.map { ($0, .transport) }
     }
 }
@@ -47,7 +55,7 @@ public struct HostConfig: Sendable {
 
     static let topLevelKeys: Set<String> = ["plugin_dir", "servers_config", "log", "plugins", "active"]
     static let pluginKeys: Set<String> = ["enabled", "required", "file", "config"]
-    static let activeKeys: Set<String> = ["provider", "store", "transports", "tool_sources"]
+    static let activeKeys: Set<String> = ["provider", "fallbacks", "store", "transports", "tool_sources"]
 
     /// Reads, overrides and validates a configuration file.
     /// - Throws: `ConfigError` listing every problem as `file:line:col: message`.
@@ -143,6 +151,7 @@ public struct HostConfig: Sendable {
         for field in fields {
             switch field.key {
             case "provider": active.provider = reader.string(field.value, "active.provider")
+            case "fallbacks": active.fallbacks = readFallbacks(field.value, &reader)
             case "store": active.store = reader.string(field.value, "active.store")
             case "transports": active.transports = reader.stringList(field.value, "active.transports") ?? []
             case "tool_sources": active.toolSources = reader.stringList(field.value, "active.tool_sources") ?? []
@@ -152,6 +161,23 @@ public struct HostConfig: Sendable {
         return active
     }
 
+    /// `fallbacks: [groq, {provider: openai, model: gpt-4o-mini}]`
+    private static func readFallbacks(_ node: ConfigNode, _ reader: inout ConfigReader) -> [ActiveComponents.Fallback] {
+        guard case .sequence(let items) = node.value else {
+            reader.fail(node, "active.fallbacks must be a list of provider names or {provider, model} mappings, found \(node.typeName)")
+            return []
+        }
+        return items.compactMap { item in
+            if case .scalar = item.value { return reader.string(item, "each entry of active.fallbacks").map { .init(provider: $0, model: nil) } }
+            guard let fields = reader.mapping(item, "an entry of active.fallbacks", allowed: ["provider", "model"]) else { return nil }
+            guard let provider = fields.first(where: { $0.key == "provider" }).flatMap({ reader.string($0.value, "active.fallbacks[].provider") }) else {
+                reader.fail(item, "an entry of active.fallbacks needs \"provider\"")
+                return nil
+            }
+            return .init(provider: provider, model: fields.first(where: { $0.key == "model" }).flatMap { reader.string($0.value, "active.fallbacks[].model") })
+        }
+    }
+
     static func reason(_ error: any Error) -> String {
         let nsError = error as NSError
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
@@ -159,5 +185,13 @@ public struct HostConfig: Sendable {
         }
         if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError { return "No such file or directory" }
         return nsError.localizedDescription
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements in order, each once.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
     }
 }

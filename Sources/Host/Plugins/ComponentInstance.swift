@@ -59,7 +59,7 @@ public final class ComponentInstance: Sendable {
 
     /// Starts `op` with its events passed straight on to another plugin's callback, uncopied.
     /// - Returns: the operation's handle, for `cancel`.
-    public func start(op: String, request: String, forwardingTo sink: PluginEventSink) throws(ComponentError) -> UInt64 {
+    public func start(op: String, request: String, forwardingTo sink: any EventForwarder) throws(ComponentError) -> UInt64 {
         try start(op: op, request: request, to: .sink(sink))
     }
 

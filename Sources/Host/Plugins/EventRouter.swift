@@ -12,7 +12,7 @@ final class EventRouter: Sendable {
     /// Where a ticket's events go: into a Swift stream, or straight on to another plugin.
     enum Destination: Sendable {
         case channel(EventChannel)
-        case sink(PluginEventSink)
+        case sink(any EventForwarder)
     }
 
     private let destinations = Mutex<[UInt: Destination]>([:])
@@ -50,9 +50,15 @@ final class EventRouter: Sendable {
     }
 }
 
+/// Receives C events passed through without a copy (from a plugin thread, inside its callback).
+public protocol EventForwarder: Sendable {
+    /// Returns the status for the producing plugin (SB_ERR_CANCELLED asks it to stop).
+    func forward(_ event: UnsafePointer<sb_event>) -> sb_status
+}
+
 /// Sends events to a plugin's `sb_event_fn` (the host's side of `submit`), guaranteeing that
 /// exactly one terminal event is delivered and nothing after it.
-public final class PluginEventSink: Sendable {
+public final class PluginEventSink: EventForwarder {
     private struct Target: @unchecked Sendable {
         // The plugin promises `user` stays valid until the terminal event (sb_host_api.submit).
         let callback: sb_event_fn
@@ -74,7 +80,7 @@ public final class PluginEventSink: Sendable {
     }
 
     /// Passes a C event through unchanged (no copy), keeping the one-terminal-event guarantee.
-    func forward(_ event: UnsafePointer<sb_event>) -> sb_status {
+    public func forward(_ event: UnsafePointer<sb_event>) -> sb_status {
         if event.pointee.kind >= PluginEvent.Kind.done.rawValue {
             guard !finished.exchange(true, ordering: .acquiringAndReleasing) else { return SB_ERR_CANCELLED }
         } else if isFinished {

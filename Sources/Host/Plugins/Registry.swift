@@ -109,6 +109,22 @@ public final class Registry {
         }
     }
 
+    /// Creates one component by name (whatever `active:` says), for commands such as `ask`.
+    /// - Throws: `RegistryError` when no loaded plugin offers it or its create() fails.
+    public func createComponent(named name: String, kind: ComponentKind) throws(RegistryError) -> ComponentInstance {
+        guard let descriptor = components[name], descriptor.kind == kind else {
+            let offered = components.values.filter { $0.kind == kind }.map(\.name).sorted()
+            throw RegistryError(message: "no loaded plugin offers a \(kind) named '\(name)'" + (offered.isEmpty ? "" : " (available: \(offered.joined(separator: ", ")))"))
+        }
+        do throws(ComponentError) {
+            let instance = try ComponentInstance(descriptor: descriptor, config: pluginConfigs[descriptor.pluginName] ?? .object([:]), services: services)
+            instances.append(instance)
+            return instance
+        } catch {
+            throw RegistryError(message: "\(kind) '\(name)' failed to start: \(error.message)")
+        }
+    }
+
     /// The created instance of a component, if any.
     public func instance(named name: String) -> ComponentInstance? { instances.first { $0.name == name } }
 

@@ -2,12 +2,12 @@ import PluginABI
 import Synchronization
 
 /// Answers `sb_host_api.submit` until the orchestrator exists: op "chat" goes to the active
-/// provider unchanged and its events flow straight back to the submitting plugin.
+/// provider (then its fallbacks) unchanged and its events flow straight back to the submitting plugin.
 final class ChatRelay: HostRequestHandler {
-    private let provider: ComponentInstance?
+    private let chain: ProviderChain
     private let accepting = Atomic<Bool>(true)
 
-    init(provider: ComponentInstance?) { self.provider = provider }
+    init(chain: ProviderChain) { self.chain = chain }
 
     /// Refuses new requests from now on; cancel keeps working so transports can stop their turns.
     func stopAccepting() { accepting.store(false, ordering: .releasing) }
@@ -17,9 +17,8 @@ final class ChatRelay: HostRequestHandler {
             throw ComponentError(status: SB_ERR_UNAVAILABLE, message: "the host is shutting down")
         }
         guard op == "chat" else { throw ComponentError(status: SB_ERR_UNSUPPORTED, message: "unknown op '\(op)' (this host supports: chat)") }
-        guard let provider else { throw ComponentError(status: SB_ERR_UNAVAILABLE, message: "no provider is active") }
-        return try provider.start(op: "chat", request: request, forwardingTo: sink)
+        return try chain.start(request: request, sink: sink)
     }
 
-    func cancel(handle: UInt64) { provider?.cancel(handle) }
+    func cancel(handle: UInt64) { chain.cancel(handle) }
 }

@@ -28,6 +28,12 @@ final class SignalWaiter: Sendable {
             for byte in bytes.prefix(max(count, 0)) { continuation.yield(Int32(byte)) }
         }
         source.resume()
+        // A launcher may have passed on a mask that blocks these (Foundation's Process spawns from
+        // worker threads that block most signals): unblock them, or they would never arrive.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for number in numbers { sigaddset(&unblock, number) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for number in numbers {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in
