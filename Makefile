@@ -47,7 +47,7 @@ test: build-debug
 
 bench: build
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	for bench in HostBench StoreBench ProviderCoreBench; do echo; $$bin/$$bench || exit 1; done
+	for bench in HostBench StoreBench ProviderCoreBench ProviderBench; do echo; $$bin/$$bench || exit 1; done
 
 # Installs the host, the plugins and the SDK (header + Swift module map) for out-of-tree plugins.
 install: build

@@ -50,6 +50,7 @@ let package = Package(
 
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .executableTarget(name: "StoreBench", dependencies: ["Host"], path: "Benchmarks/StoreBench"),
+        .executableTarget(name: "ProviderBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/ProviderBench"),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite"]),
         .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible"]),

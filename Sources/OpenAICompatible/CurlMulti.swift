@@ -1,13 +1,16 @@
 import CCurl
 import Foundation
+import Glibc
 import Synchronization
 
-/// Runs many HTTP transfers on one thread with libcurl's multi interface: connections are
-/// kept alive and reused, HTTP/2 is multiplexed when offered, TLS comes from the system libcurl.
+/// Runs many HTTP transfers on one thread with libcurl's multi-socket interface and epoll:
+/// each wake-up touches only the sockets that are ready (curl_multi_poll would scan them all,
+/// which cost 21 µs per chunk at 1000 streams). Connections are kept alive and reused, HTTP/2
+/// is multiplexed when offered, TLS comes from the system libcurl.
 ///
 /// Thread-safe: `start` and `cancel` may be called from any thread; they queue the change and
-/// wake the loop (`curl_multi_wakeup`). Handlers run on the multi thread and must return quickly.
-final class CurlMulti: @unchecked Sendable {  // `multi` and `active` are touched only on its thread
+/// wake the loop through an eventfd. Handlers run on the multi thread and must return quickly.
+final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `timeout` are touched only on its thread
     private struct Pending {
         var adds: [CurlTransfer] = []
         var cancels: [UInt64] = []
@@ -15,19 +18,35 @@ final class CurlMulti: @unchecked Sendable {  // `multi` and `active` are touche
     }
 
     private let multi: UnsafeMutableRawPointer
+    private let epoll: Int32
+    private let wakeup: Int32  // eventfd
     private let pending = Mutex(Pending())
     private var active: [UInt64: CurlTransfer] = [:]
+    private var timeoutMs = -1  // libcurl's next timeout, from the timer callback
     private let nextID = Atomic<UInt64>(1)
     private let stopped = DispatchSemaphore(value: 0)
 
     static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
-    /// Returns nil when libcurl cannot create a multi handle (out of memory).
+    /// Returns nil when libcurl or the kernel cannot provide a multi handle, epoll or eventfd.
     init?() {
         _ = Self.globalInit
-        guard let multi = curl_multi_init() else { return nil }
-        self.multi = multi
+        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        let wakeup = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        guard epoll >= 0, wakeup >= 0, let multi = curl_multi_init() else {
+            if epoll >= 0 { close(epoll) }
+            if wakeup >= 0 { close(wakeup) }
+            return nil
+        }
+        (self.multi, self.epoll, self.wakeup) = (multi, epoll, wakeup)
+        var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeup))
+        epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event)
+        let this = Unmanaged.passUnretained(self).toOpaque()  // the thread below keeps self alive
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        _ = ccurl_multi_setopt_socketfunction(multi, Self.socketCallback)
+        _ = ccurl_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, this)
+        _ = ccurl_multi_setopt_timerfunction(multi, Self.timerCallback)
+        _ = ccurl_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, this)
         let thread = Thread { [self] in loop() }
         thread.name = "curl-multi"
         thread.start()
@@ -44,54 +63,82 @@ final class CurlMulti: @unchecked Sendable {  // `multi` and `active` are touche
             return true
         }
         guard accepted else { return nil }
-        curl_multi_wakeup(multi)
+        wake()
         return id
     }
 
     /// Stops a transfer at once; its `end` reports `.cancelled`. Unknown ids are ignored.
     func cancel(_ id: UInt64) {
         pending.withLock { $0.cancels.append(id) }
-        curl_multi_wakeup(multi)
+        wake()
     }
 
     /// Cancels every transfer and stops the thread; blocks until it has. Call once.
     func shutdown() {
         pending.withLock { $0.stopping = true }
-        curl_multi_wakeup(multi)
+        wake()
         stopped.wait()
         curl_multi_cleanup(multi)
+        close(epoll)
+        close(wakeup)
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeup, &one, 8)
     }
 
     private func loop() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
         var running: Int32 = 0
         while true {
-            let changes = pending.withLock { state -> Pending in
-                defer { state.adds = []; state.cancels = [] }
-                return state
+            let ready = epoll_wait(epoll, &events, Int32(events.count), Int32(timeoutMs < 0 ? -1 : timeoutMs))
+            if ready == 0 || timeoutMs == 0 { curl_multi_socket_action(multi, curl_socket_t(CURL_SOCKET_TIMEOUT), 0, &running) }
+            for index in 0..<Int(max(ready, 0)) {
+                let fd = events[index].data.fd
+                if fd == wakeup {
+                    var count: UInt64 = 0
+                    _ = read(wakeup, &count, 8)
+                    if applyPending() { return }
+                    continue
+                }
+                let flags = events[index].events
+                var action: Int32 = 0
+                if flags & EPOLLIN.rawValue != 0 { action |= CURL_CSELECT_IN }
+                if flags & EPOLLOUT.rawValue != 0 { action |= CURL_CSELECT_OUT }
+                if flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { action |= CURL_CSELECT_ERR }
+                curl_multi_socket_action(multi, fd, action, &running)
             }
-            for transfer in changes.adds {
-                active[transfer.id] = transfer
-                curl_multi_add_handle(multi, transfer.handle)
-            }
-            let cancelled = changes.stopping ? Array(active.keys) : changes.cancels
-            for id in cancelled { remove(id, result: nil) }
-            if changes.stopping {
-                for transfer in pending.withLock({ $0.adds }) { transfer.finish(nil) }  // added in the meantime
-                stopped.signal()
-                return
-            }
-            curl_multi_perform(multi, &running)
-            var remaining: Int32 = 0
-            while let message = curl_multi_info_read(multi, &remaining) {
-                guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
-                var privatePointer: UnsafeMutableRawPointer?
-                _ = ccurl_easy_getinfo_ptr(handle, CURLINFO_PRIVATE, &privatePointer)
-                guard let privatePointer else { continue }
-                let transfer = Unmanaged<CurlTransfer>.fromOpaque(privatePointer).takeUnretainedValue()
-                remove(transfer.id, result: message.pointee.data.result)
-            }
-            var ready: Int32 = 0
-            curl_multi_poll(multi, nil, 0, 1000, &ready)
+            readCompletions()
+        }
+    }
+
+    /// Adds and cancels what other threads queued. Returns true when the loop must stop.
+    private func applyPending() -> Bool {
+        let changes = pending.withLock { state -> Pending in
+            defer { state.adds = []; state.cancels = [] }
+            return state
+        }
+        for transfer in changes.adds {
+            active[transfer.id] = transfer
+            curl_multi_add_handle(multi, transfer.handle)  // schedules a timeout that starts it
+        }
+        for id in changes.stopping ? Array(active.keys) : changes.cancels { remove(id, result: nil) }
+        guard changes.stopping else { return false }
+        for transfer in pending.withLock({ $0.adds }) { transfer.finish(nil) }  // added in the meantime
+        stopped.signal()
+        return true
+    }
+
+    private func readCompletions() {
+        var remaining: Int32 = 0
+        while let message = curl_multi_info_read(multi, &remaining) {
+            guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
+            var privatePointer: UnsafeMutableRawPointer?
+            _ = ccurl_easy_getinfo_ptr(handle, CURLINFO_PRIVATE, &privatePointer)
+            guard let privatePointer else { continue }
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(privatePointer).takeUnretainedValue()
+            remove(transfer.id, result: message.pointee.data.result)
         }
     }
 
@@ -102,6 +149,26 @@ final class CurlMulti: @unchecked Sendable {  // `multi` and `active` are touche
         transfer.finish(result)
     }
 
-    /// How many transfers are running (for tests and status).
-    var activeCount: Int { pending.withLock { _ in active.count } }
+    /// libcurl asks to watch (or stop watching) a socket.
+    static let socketCallback: curl_socket_callback = { _, socket, what, user, _ in
+        guard let user else { return 0 }
+        let this = Unmanaged<CurlMulti>.fromOpaque(user).takeUnretainedValue()
+        if what == CURL_POLL_REMOVE {
+            epoll_ctl(this.epoll, EPOLL_CTL_DEL, socket, nil)
+            return 0
+        }
+        var interest: UInt32 = 0
+        if what == CURL_POLL_IN || what == CURL_POLL_INOUT { interest |= EPOLLIN.rawValue }
+        if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { interest |= EPOLLOUT.rawValue }
+        var event = epoll_event(events: interest, data: epoll_data_t(fd: socket))
+        if epoll_ctl(this.epoll, EPOLL_CTL_MOD, socket, &event) != 0 { epoll_ctl(this.epoll, EPOLL_CTL_ADD, socket, &event) }
+        return 0
+    }
+
+    /// libcurl asks to be called back after `timeout` ms (-1: no timer).
+    static let timerCallback: curl_multi_timer_callback = { _, timeout, user in
+        guard let user else { return 0 }
+        Unmanaged<CurlMulti>.fromOpaque(user).takeUnretainedValue().timeoutMs = timeout
+        return 0
+    }
 }
