@@ -37,8 +37,11 @@ let package = Package(
                 linkerSettings: cPluginLinkerSettings),
         .target(name: "ExampleSwift", dependencies: ["PluginABI", "PluginKit"], path: "Plugins/ExampleSwift"),
 
+        // libcurl's multi interface on one thread, and SSE parsing: compiled into each plugin that speaks HTTP.
+        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+
         // The OpenAI-compatible chat client compiled into each provider plugin.
-        .target(name: "OpenAICompatible", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CCurl"]),
+        .target(name: "OpenAICompatible", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CCurl", "CurlHTTP"]),
 
         .target(name: "SQLiteStore", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CSQLite"], path: "Plugins/SQLiteStore"),
 

@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Thread-safe: `start` and `cancel` may be called from any thread; they queue the change and
 /// wake the loop (`curl_multi_wakeup`). Handlers run on the multi thread and must return quickly.
-final class CurlMulti: @unchecked Sendable {  // `multi` and `active` are touched only on its thread
+public final class CurlMulti: @unchecked Sendable {  // `multi` and `active` are touched only on its thread
     private struct Pending {
         var adds: [CurlTransfer] = []
         var cancels: [UInt64] = []
@@ -23,7 +23,7 @@ final class CurlMulti: @unchecked Sendable {  // `multi` and `active` are touche
     static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// Returns nil when libcurl cannot create a multi handle (out of memory).
-    init?() {
+    public init?() {
         _ = Self.globalInit
         guard let multi = curl_multi_init() else { return nil }
         self.multi = multi
@@ -35,7 +35,7 @@ final class CurlMulti: @unchecked Sendable {  // `multi` and `active` are touche
 
     /// Starts a transfer. Returns its id for `cancel`, or nil when shutting down or libcurl
     /// cannot allocate (then `handlers.end` is not called).
-    func start(_ request: HTTPRequest, handlers: TransferHandlers) -> UInt64? {
+    public func start(_ request: HTTPRequest, handlers: TransferHandlers) -> UInt64? {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         guard let transfer = CurlTransfer(id: id, request: request, handlers: handlers) else { return nil }
         let accepted = pending.withLock { state in
@@ -49,13 +49,13 @@ final class CurlMulti: @unchecked Sendable {  // `multi` and `active` are touche
     }
 
     /// Stops a transfer at once; its `end` reports `.cancelled`. Unknown ids are ignored.
-    func cancel(_ id: UInt64) {
+    public func cancel(_ id: UInt64) {
         pending.withLock { $0.cancels.append(id) }
         curl_multi_wakeup(multi)
     }
 
     /// Cancels every transfer and stops the thread; blocks until it has. Call once.
-    func shutdown() {
+    public func shutdown() {
         pending.withLock { $0.stopping = true }
         curl_multi_wakeup(multi)
         stopped.wait()
@@ -103,5 +103,5 @@ final class CurlMulti: @unchecked Sendable {  // `multi` and `active` are touche
     }
 
     /// How many transfers are running (for tests and status).
-    var activeCount: Int { pending.withLock { _ in active.count } }
+    public var activeCount: Int { pending.withLock { _ in active.count } }
 }
