@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ExampleC", type: .dynamic, targets: ["ExampleC"]),
         .library(name: "ExampleSwift", type: .dynamic, targets: ["ExampleSwift"]),
         .library(name: "SQLiteStore", type: .dynamic, targets: ["SQLiteStore"]),
+        .library(name: "NativeTools", type: .dynamic, targets: ["NativeTools"]),
     ],
     targets: [
         // The ABI: one C header shared by the host and every plugin.
@@ -45,10 +46,16 @@ let package = Package(
 
         .target(name: "SQLiteStore", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CSQLite"], path: "Plugins/SQLiteStore"),
 
+        // Tools that run inside the host process: no subprocess, no MCP.
+        .target(name: "NativeTools", dependencies: ["PluginABI", "PluginKit", "JSONSupport"], path: "Plugins/NativeTools"),
+
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .executableTarget(name: "StoreBench", dependencies: ["Host"], path: "Benchmarks/StoreBench"),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite"]),
+        // Loads a built plugin and drives it through the ABI, for each plugin's tests.
+        .target(name: "PluginTestKit", dependencies: ["Host"], path: "Tests/PluginTestKit"),
+        .testTarget(name: "NativeToolsTests", dependencies: ["Host", "PluginTestKit"]),
         .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible"]),
         // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.
         .executableTarget(name: "StoreCrashDriver", dependencies: ["Host"], path: "Tests/StoreCrashDriver"),
