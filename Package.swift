@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ExampleSwift", type: .dynamic, targets: ["ExampleSwift"]),
         .library(name: "SQLiteStore", type: .dynamic, targets: ["SQLiteStore"]),
         .library(name: "NativeTools", type: .dynamic, targets: ["NativeTools"]),
+        .library(name: "MCP", type: .dynamic, targets: ["MCP"]),
     ],
     targets: [
         // The ABI: one C header shared by the host and every plugin.
@@ -49,6 +50,12 @@ let package = Package(
         // Tools that run inside the host process: no subprocess, no MCP.
         .target(name: "NativeTools", dependencies: ["PluginABI", "PluginKit", "JSONSupport"], path: "Plugins/NativeTools"),
 
+        // The MCP client (wire, sessions in both eras, stdio and HTTP transports, supervision) and
+        // the plugin that makes it the "mcp" tool source.
+        .target(name: "MCPSystem", path: "Plugins/MCP/System"),  // GNU libc calls Swift's Glibc hides (pipe2, spawn chdir)
+        .target(name: "MCPClient", dependencies: ["JSONSupport", "CurlHTTP", "MCPSystem"], path: "Plugins/MCP/Client"),
+        .target(name: "MCP", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "MCPClient"], path: "Plugins/MCP/Plugin"),
+
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .executableTarget(name: "StoreBench", dependencies: ["Host"], path: "Benchmarks/StoreBench"),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
@@ -56,6 +63,7 @@ let package = Package(
         // Loads a built plugin and drives it through the ABI, for each plugin's tests.
         .target(name: "PluginTestKit", dependencies: ["Host"], path: "Tests/PluginTestKit"),
         .testTarget(name: "NativeToolsTests", dependencies: ["Host", "PluginTestKit"]),
+        .testTarget(name: "MCPTests", dependencies: ["Host", "PluginTestKit", "MCPClient", "CurlHTTP"], exclude: ["Servers"]),
         .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible"]),
         // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.
         .executableTarget(name: "StoreCrashDriver", dependencies: ["Host"], path: "Tests/StoreCrashDriver"),
