@@ -42,6 +42,7 @@ import Testing
         #expect(catalog.tools.compactMap { $0["name"]?.stringValue }.sorted() == ["a_search", "fetch"])
         #expect(catalog.toolRoutes["a_search"] == Route(server: "a", name: "search"))
         #expect(catalog.toolRoutes["b_search"] == nil, "b is down: nothing routes to it")
+        #expect(catalog.downRoutes["b_search"] == Route(server: "b", name: "search"), "but a call learns that b is down")
         let tool = catalog.tools.first { $0["name"]?.stringValue == "fetch" }
         #expect(tool?["server"] == .string("a"))
         #expect(tool?["original_name"] == .string("fetch"))

@@ -28,12 +28,28 @@ import Testing
         _ = machine.connectFailed(now: 1, reason: "x")
         _ = machine.tick(now: 3)
         #expect(machine.connected(now: 3) == .none)
-        #expect(machine.failures == 0)
         #expect(machine.state == .up(since: 3))
-        #expect(machine.lost(now: 50, reason: "crashed") == .wait(until: 51))
+        #expect(machine.lost(now: 50, reason: "crashed") == .wait(until: 51), "up for 47 s: the count starts over")
         #expect(machine.tick(now: 51) == .connect)
         #expect(machine.connected(now: 51) == .none)
         #expect(machine.connections == 2)
+    }
+
+    @Test func aServerThatDiesRightAfterEachStartBacksOffAndIsGivenUp() {
+        var machine = SupervisionMachine(policy: policy)
+        _ = machine.start()
+        _ = machine.connected(now: 0)
+        #expect(machine.lost(now: 0.5, reason: "died") == .wait(until: 1.5))
+        _ = machine.tick(now: 1.5)
+        _ = machine.connected(now: 1.5)
+        #expect(machine.lost(now: 2, reason: "died") == .wait(until: 4), "not stable (up 0.5 s < 3 s): 2 s")
+        _ = machine.tick(now: 4)
+        _ = machine.connected(now: 4)
+        #expect(machine.lost(now: 4.1, reason: "died") == .wait(until: 7.1))
+        _ = machine.tick(now: 7.1)
+        _ = machine.connected(now: 7.1)
+        #expect(machine.lost(now: 7.2, reason: "died") == .giveUp(reason: "died"))
+        #expect(machine.connections == 4)
     }
 
     @Test func zeroMaxAttemptsNeverGivesUpAndEventsOutOfOrderAreIgnored() {

@@ -74,8 +74,13 @@ public final class ServerFleet: Sendable {
     @discardableResult
     public func callTool(_ name: String, arguments: JSONValue, timeout: Double?, progress: (@Sendable (ProgressUpdate) -> Void)?,
                          completion: @escaping @Sendable (Route?, Result<JSONValue, MCPError>) -> Void) -> Ticket? {
+        let catalog = self.catalog
         guard let route = catalog.toolRoutes[name] else {
-            completion(nil, .failure(MCPError(.notFound, "unknown tool '\(name.prefix(200))'")))
+            if let route = catalog.downRoutes[name] {
+                completion(route, .failure(downError(route.server)))
+            } else {
+                completion(nil, .failure(MCPError(.notFound, "unknown tool '\(name.prefix(200))'")))
+            }
             return nil
         }
         let params: JSONValue = .object(["name": .string(route.name), "arguments": arguments])
@@ -88,8 +93,13 @@ public final class ServerFleet: Sendable {
     @discardableResult
     public func getPrompt(_ name: String, arguments: [String: String],
                           completion: @escaping @Sendable (Route?, Result<JSONValue, MCPError>) -> Void) -> Ticket? {
+        let catalog = self.catalog
         guard let route = catalog.promptRoutes[name] else {
-            completion(nil, .failure(MCPError(.notFound, "unknown prompt '\(name.prefix(200))'")))
+            if let route = catalog.downRoutes[name] {
+                completion(route, .failure(downError(route.server)))
+            } else {
+                completion(nil, .failure(MCPError(.notFound, "unknown prompt '\(name.prefix(200))'")))
+            }
             return nil
         }
         let params: JSONValue = .object(["name": .string(route.name), "arguments": .object(arguments.mapValues(JSONValue.string))])

@@ -3,7 +3,7 @@ make it misbehave the ways real servers do. Speaks both eras: answers server/dis
 (2026-07-28) unless --legacy-only, and initialize.
 
     misbehaving_server.py [--legacy-only] [--garbage] [--hang-after N] [--cancel-log FILE]
-                          [--banner TEXT] [--exit-at-start CODE] [--count-starts FILE]
+                          [--banner TEXT] [--exit-at-start CODE] [--count-starts FILE] [--stubborn]
 
 Tools: echo(text), env() -> the environment as JSON, never() -> no answer at all,
 exit(code) -> the process exits mid-call, spam_stderr(lines).
@@ -12,6 +12,7 @@ exit(code) -> the process exits mid-call, spam_stderr(lines).
 --cancel-log F   append each notifications/cancelled requestId to F
 --exit-at-start  exit with CODE before reading anything (a server that cannot start)
 --count-starts F append a line to F at every start (to count restarts)
+--stubborn       ignore SIGTERM and the end of stdin (only SIGKILL stops it)
 """
 
 import argparse
@@ -28,7 +29,12 @@ parser.add_argument("--cancel-log")
 parser.add_argument("--banner")
 parser.add_argument("--exit-at-start", type=int)
 parser.add_argument("--count-starts")
+parser.add_argument("--stubborn", action="store_true")
 args = parser.parse_args()
+
+if args.stubborn:  # ignores SIGTERM and the end of stdin: only SIGKILL stops it
+    import signal
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 if args.count_starts:
     with open(args.count_starts, "a") as f:
@@ -119,3 +125,7 @@ for line in sys.stdin:
             error(request_id, -32602, f"Unknown tool: {name}")
     else:
         error(request_id, -32601, "Method not found")
+
+if args.stubborn:
+    while True:
+        time.sleep(1)

@@ -56,10 +56,22 @@ final class MCPFixture: Sendable {
     let directory: String
     let harness: PluginHarness
     let marker = "sb-test-" + UUID().uuidString
+    /// How long the plugin's create() took.
+    let creationSeconds: Double
     private let seenPIDs = Mutex<Set<Int32>>([])
 
     /// Fast test defaults; `settings` entries replace top-level keys of the config block.
-    init(_ servers: [ServerEntry], settings: [String: JSONValue] = [:], connection: [String: JSONValue] = [:]) throws {
+    /// Waits for one of `FixtureSlots`' places first: Python servers are slow to start, and the
+    /// machine has 2 cores, so only a few fixtures run at once (finish() frees the place).
+    convenience init(_ servers: [ServerEntry], settings: [String: JSONValue] = [:], connection: [String: JSONValue] = [:]) async throws {
+        await FixtureSlots.shared.acquire()
+        do { try self.init(servers: servers, settings: settings, connection: connection) } catch {
+            FixtureSlots.shared.release()
+            throw error
+        }
+    }
+
+    private init(servers: [ServerEntry], settings: [String: JSONValue], connection: [String: JSONValue]) throws {
         directory = NSTemporaryDirectory() + "mcp-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var entries: [String: JSONValue] = [:]
@@ -83,7 +95,9 @@ final class MCPFixture: Sendable {
             ].merging(connection) { $1 }),
         ]
         config.merge(settings) { $1 }
+        let started = Date()
         harness = try PluginHarness(plugin: "MCP", component: "mcp", config: .object(config))
+        creationSeconds = Date().timeIntervalSince(started)
     }
 
     // MARK: ops
@@ -169,6 +183,39 @@ final class MCPFixture: Sendable {
             #expect(!ProcessCheck.exists(pid), "pid \(pid) still exists (zombie or running) after destroy", sourceLocation: sourceLocation)
         }
         try? FileManager.default.removeItem(atPath: directory)
+        FixtureSlots.shared.release()
+    }
+}
+
+/// A counting semaphore for tasks: at most `MCP_TEST_PARALLELISM` (default 3) fixtures at once.
+final class FixtureSlots: Sendable {
+    static let shared = FixtureSlots(Int(ProcessInfo.processInfo.environment["MCP_TEST_PARALLELISM"] ?? "") ?? 3)
+
+    private struct State {
+        var free: Int
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state: Mutex<State>
+
+    init(_ places: Int) { state = Mutex(State(free: max(1, places))) }
+
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let granted = state.withLock { state -> Bool in
+                guard state.free > 0 else { state.waiting.append(continuation); return false }
+                state.free -= 1
+                return true
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiting.isEmpty else { state.free += 1; return nil }
+            return state.waiting.removeFirst()  // the place passes straight to the next waiter
+        }
+        next?.resume()
     }
 }
 

@@ -23,6 +23,8 @@ public struct MergedCatalog: Sendable, Equatable {
     public var resources: [JSONValue] = []
     public var toolRoutes: [String: Route] = [:]
     public var promptRoutes: [String: Route] = [:]
+    /// Tools and prompts of servers that are down now: a call gets "server down", not "unknown".
+    public var downRoutes: [String: Route] = [:]
     /// Which servers (up now) listed each resource URI, in name order.
     public var resourceServers: [String: [String]] = [:]
 
@@ -39,6 +41,14 @@ public struct MergedCatalog: Sendable, Equatable {
         let promptNames = ToolNaming.assign(servers.flatMap { server in
             (known[server]?.prompts ?? []).compactMap { $0["name"]?.stringValue }.map { Route(server: server, name: $0) }
         })
+        for server in servers where !up.contains(server) {
+            for tool in known[server]?.tools ?? [] {
+                if let name = tool["name"]?.stringValue, let exposed = toolNames[Route(server: server, name: name)] { downRoutes[exposed] = Route(server: server, name: name) }
+            }
+            for prompt in known[server]?.prompts ?? [] {
+                if let name = prompt["name"]?.stringValue, let exposed = promptNames[Route(server: server, name: name)] { downRoutes[exposed] = Route(server: server, name: name) }
+            }
+        }
         for server in servers where up.contains(server) {
             guard let catalog = known[server] else { continue }
             for tool in catalog.tools {

@@ -15,6 +15,7 @@ extension ServerConnection {
         state.withLock { $0.session = nil }
         var machine = SessionMachine(channel: channel, hint: hint)
         var steps = machine.start()
+        var lastReplyTimedOut = false
         while !steps.isEmpty {
             switch steps.removeFirst() {
             case .notify(let method, let params):
@@ -23,11 +24,15 @@ extension ServerConnection {
                 let remaining = deadline - Monotonic.now
                 guard remaining > 0 else { throw MCPError(.timeout, "server '\(server)' did not finish the handshake in time (connection_timeout)") }
                 let timeout = method == "server/discover" ? min(remaining, probeTimeout) : remaining
-                steps = machine.received(try handshakeRequest(method, params: params, timeout: timeout)) + steps
+                let reply = try handshakeRequest(method, params: params, timeout: timeout)
+                lastReplyTimedOut = reply == .timeout
+                steps = machine.received(reply) + steps
             case .established(let info):
                 state.withLock { $0.session = info }
                 transport.established(info)
                 return info
+            case .failed(let reason) where lastReplyTimedOut:
+                throw MCPError(.timeout, "server '\(server)' did not finish the handshake in time (connection_timeout): \(reason)")
             case .failed(let reason):
                 throw MCPError(.protocolError, "server '\(server)': \(reason)")
             }

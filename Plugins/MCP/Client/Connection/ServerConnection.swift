@@ -175,10 +175,10 @@ public final class ServerConnection: Sendable {
 
     /// Closes the transport (stdio: the stop sequence; HTTP: DELETE of the session); fails what is pending.
     /// Blocks until the transport's threads have stopped. - Returns: how it ended.
-    /// Idempotent: a second call (say, `stop()` interrupting a handshake) returns at once.
+    /// Idempotent: a second call (say, `stop()` interrupting a handshake) returns nil at once.
     @discardableResult
-    public func close(reason: String) -> String {
-        guard !closing.exchange(true, ordering: .acquiringAndReleasing) else { return "closed" }
+    public func close(reason: String) -> String? {
+        guard !closing.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
         failAll(reason)  // first, so a handshake waiting on a reply stops waiting
         let ending = transport.close()
         failAll(reason)

@@ -49,6 +49,7 @@ extension ServerSupervisor {
         }
         let reason = watch(connection)
         guard !isStopping else { return .none }
+        log(.warn, "connection lost: \(reason)")
         update { $0.state = "down"; $0.connection = nil; $0.lastError = reason }  // its tools disappear now
         closeAndLog(connection, reason: reason)
         let action = machine.lost(now: Monotonic.now, reason: reason)
@@ -168,10 +169,11 @@ extension ServerSupervisor {
         wakeup.signal()
     }
 
-    private func closeAndLog(_ connection: ServerConnection, reason: String) {
+    /// Closes a connection (once: a second caller returns at once) and logs how a process ended.
+    func closeAndLog(_ connection: ServerConnection, reason: String) {
         let ending = connection.close(reason: reason)
         flags.withLock { if $0.current === connection { $0.current = nil } }
-        if definition.transportName == "stdio", ending != "not started" { log(.info, "process \(ending)") }
+        if definition.transportName == "stdio", let ending, ending != "not started" { log(.info, "process \(ending)") }
     }
 
     /// Sleeps until `deadline` (monotonic seconds), or until woken by an event or `beginStop()`.

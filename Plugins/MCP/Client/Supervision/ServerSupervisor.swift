@@ -87,7 +87,7 @@ public final class ServerSupervisor: Sendable {
     /// Stops: interrupts a handshake, shuts the server down, joins the thread. Idempotent.
     public func stop() {
         beginStop()
-        flags.withLock { $0.current }?.close(reason: "shutting down")
+        if let current = flags.withLock({ $0.current }) { closeAndLog(current, reason: "shutting down") }
         thread.withLock { thread -> JoinableThread? in defer { thread = nil }; return thread }?.join()
         update { $0.state = "stopped"; $0.connection = nil; $0.pid = nil }
     }

@@ -2,9 +2,11 @@
 /// any monotonic clock): exponential backoff after each failure, a cap on the delay, and a
 /// maximum number of consecutive failed attempts after which the server is given up.
 ///
-/// A lost connection (crash, hang, dropped session) counts as the first failure, so the first
-/// restart waits `initialDelay`; each failed attempt doubles the wait up to `maxDelay`; a
-/// successful connection resets the count. With `maxAttempts` 0 it never gives up.
+/// A lost connection (crash, hang, dropped session) counts as a failure, so the first restart
+/// waits `initialDelay`; each failed attempt doubles the wait up to `maxDelay`. The count is
+/// reset only by a connection that stayed up for `maxDelay` (at least a second): a server
+/// that dies right after each start backs off and is given up like one that cannot start.
+/// With `maxAttempts` 0 it never gives up.
 public struct SupervisionMachine: Sendable, Equatable {
     public struct Policy: Sendable, Equatable {
         public var maxAttempts: Int
@@ -58,7 +60,6 @@ public struct SupervisionMachine: Sendable, Equatable {
 
     public mutating func connected(now: Double) -> Action {
         guard case .connecting = state else { return .none }
-        failures = 0
         connections += 1
         state = .up(since: now)
         return .none
@@ -71,7 +72,8 @@ public struct SupervisionMachine: Sendable, Equatable {
 
     /// The connection that was up ended (crash, hang, session lost).
     public mutating func lost(now: Double, reason: String) -> Action {
-        guard case .up = state else { return .none }
+        guard case .up(let since) = state else { return .none }
+        if now - since >= max(policy.maxDelay, 1) { failures = 0 }  // it was stable: start over
         return scheduleRetry(now: now, reason: reason)
     }
 

@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// Threading: `send`/`abandon` from any thread; events come from the CurlMulti thread.
 /// A connect failure ends the transport (`.closed`): the supervisor reconnects with backoff.
-final class HTTPTransport: MCPTransport, @unchecked Sendable {  // `multi` is set once in start()
+final class HTTPTransport: MCPTransport, @unchecked Sendable {  // `multi` is set once, under `state`, in start()
     /// A request whose answer is awaited: its current exchange (nil while a resumption is
     /// pending) and, once known, the transfer to cancel.
     private struct Awaited {
@@ -50,9 +50,12 @@ final class HTTPTransport: MCPTransport, @unchecked Sendable {  // `multi` is se
     var processID: Int32? { nil }
 
     func start(_ handler: @escaping @Sendable (TransportEvent) -> Void) throws(MCPError) {
-        guard let multi = CurlMulti() else { throw .transport("libcurl cannot start (out of memory)") }
-        self.multi = multi
-        state.withLock { $0.handler = handler }
+        try state.withLock { state throws(MCPError) in  // a close() that came first wins: no thread is started after it
+            guard !state.shutDown else { throw .transport("the connection was closed before it started") }
+            guard let multi = CurlMulti() else { throw .transport("libcurl cannot start (out of memory)") }
+            self.multi = multi
+            state.handler = handler
+        }
     }
 
     func send(_ message: OutgoingMessage) throws(MCPError) {

@@ -10,7 +10,7 @@ import Synchronization
 /// stdin. `send` writes from the caller's thread when the pipe has room and queues the rest
 /// (at most `maxQueuedBytes`), so it never blocks on a server that stops reading. A stdout line
 /// longer than `maxMessageBytes` is dropped and reported as garbage.
-final class StdioTransport: MCPTransport, @unchecked Sendable {  // `child`/`thread` are set once in start()
+final class StdioTransport: MCPTransport, @unchecked Sendable {  // `child`, `thread`, `wake`: set once, under `phase`, in start()
     struct Launch: Sendable {
         var executable: String
         var arguments: [String]
@@ -33,6 +33,8 @@ final class StdioTransport: MCPTransport, @unchecked Sendable {  // `child`/`thr
     private let output = Mutex(Output())
     private let stopping = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
+    private enum Phase { case idle, running, closed }
+    private let phase = Mutex(Phase.idle)
 
     static let maxStderrLine = 16 * 1024
 
@@ -54,26 +56,31 @@ final class StdioTransport: MCPTransport, @unchecked Sendable {  // `child`/`thr
 
     func start(_ handler: @escaping @Sendable (TransportEvent) -> Void) throws(MCPError) {
         _ = Self.ignoreSIGPIPE
-        guard mcp_pipe_cloexec(&wake, 1) == 0 else { throw MCPError(.spawnFailed, "cannot create a pipe: \(String(cString: strerror(errno)))") }
-        let process: ChildProcess
-        do throws(MCPError) {
-            process = try ChildProcess.spawn(executable: launch.executable, arguments: launch.arguments,
-                                             environment: launch.environment, directory: launch.directory)
-        } catch {
-            wake.forEach { Glibc.close($0) }
-            throw error
+        // Under the lock: a close() that comes first makes start() refuse, so nothing is spawned
+        // after the connection was closed (stop() may close a connection that is still starting).
+        try phase.withLock { phase throws(MCPError) in
+            guard phase == .idle else { throw .transport("the connection was closed before it started") }
+            guard mcp_pipe_cloexec(&wake, 1) == 0 else { throw MCPError(.spawnFailed, "cannot create a pipe: \(String(cString: strerror(errno)))") }
+            let process: ChildProcess
+            do throws(MCPError) {
+                process = try ChildProcess.spawn(executable: launch.executable, arguments: launch.arguments,
+                                                 environment: launch.environment, directory: launch.directory)
+            } catch {
+                wake.forEach { Glibc.close($0) }
+                throw error
+            }
+            guard let thread = JoinableThread(name: "mcp-stdio", { [self] in
+                run(process, handler)
+                finished.signal()
+            }) else {
+                process.stop(grace: 0)
+                _ = process.reap()
+                wake.forEach { Glibc.close($0) }
+                throw MCPError(.spawnFailed, "cannot start a reader thread")
+            }
+            (child, self.thread) = (process, thread)
+            phase = .running
         }
-        child = process
-        guard let thread = JoinableThread(name: "mcp-stdio", { [self] in
-            run(process, handler)
-            finished.signal()
-        }) else {
-            process.stop(grace: 0)
-            _ = process.reap()
-            wake.forEach { Glibc.close($0) }
-            throw MCPError(.spawnFailed, "cannot start a reader thread")
-        }
-        self.thread = thread
     }
 
     func send(_ message: OutgoingMessage) throws(MCPError) {
@@ -110,13 +117,20 @@ final class StdioTransport: MCPTransport, @unchecked Sendable {  // `child`/`thr
 
     /// The stop sequence (close stdin, wait, SIGTERM, wait, SIGKILL), then drain and reap.
     func close() -> String {
-        guard let child else { return "not started" }
+        let wasRunning = phase.withLock { phase -> Bool in
+            defer { phase = .closed }
+            return phase == .running
+        }
+        guard wasRunning, let child else { return "not started" }
+        output.withLock { output in  // no write may race the closing of stdin
+            output.broken = "the connection is closing"
+            output.queued = []
+            child.closeStdin()
+        }
         child.stop(grace: grace)
         if finished.wait(timeout: .now() + 1) == .timedOut {  // pipes held open by something outside its group
             stopping.store(true, ordering: .releasing)
             poke()
-        } else {
-            finished.signal()
         }
         thread?.join()
         wake.forEach { Glibc.close($0) }
