@@ -8,16 +8,16 @@ import Testing
 @Suite struct ListChangedTests {
     @Test(arguments: [false, true])
     func aToolAddedAtRunTimeAppearsAndCanBeCalled(legacy: Bool) async throws {
-        let fixture = try await MCPFixture([.everything("grow", legacy: legacy)])
-        defer { fixture.finish() }
-        try await fixture.waitUp("grow")
-        #expect(try await !fixture.toolNames().contains("late_tool"))
-        let changesBefore = fixture.harness.logLines.filter { $0.contains("catalog changed") }.count
-        #expect(try await fixture.call("add_tool", ["name": .string("late_tool")])["tool_message"] == .string("added late_tool"))
-        try await fixture.waitFor("late_tool listed") { $0["servers"]?.items.first?["tools"] == .int(13) }
-        #expect(try await fixture.toolNames().contains("late_tool"))
-        #expect(try await fixture.call("late_tool")["tool_message"] == .string("I am late_tool"))
-        #expect(fixture.harness.logLines.filter { $0.contains("catalog changed") }.count > changesBefore, "the host was told")
-        #expect(fixture.logContains("grow: tools changed: now 13 tools"))
+        try await MCPFixture.with([.everything("grow", legacy: legacy)]) { fixture in
+            try await fixture.waitUp("grow")
+            #expect(try await !fixture.toolNames().contains("late_tool"))
+            let changesBefore = fixture.harness.logLines.filter { $0.contains("catalog changed") }.count
+            #expect(try await fixture.call("add_tool", ["name": .string("late_tool")])["tool_message"] == .string("added late_tool"))
+            try await fixture.waitFor("late_tool listed") { $0["servers"]?.items.first?["tools"] == .int(13) }
+            #expect(try await fixture.toolNames().contains("late_tool"))
+            #expect(try await fixture.call("late_tool")["tool_message"] == .string("I am late_tool"))
+            #expect(fixture.harness.logLines.filter { $0.contains("catalog changed") }.count > changesBefore, "the host was told")
+            #expect(fixture.logContains("grow: tools changed: now 13 tools"))
+        }
     }
 }

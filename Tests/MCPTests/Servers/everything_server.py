@@ -264,6 +264,7 @@ def serve_http():
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    sock.listen(128)  # before the port is announced: a client may connect at once
     if SDK == 2:
         app = mcp.streamable_http_app(event_store=InMemoryEventStore() if args.event_store else None,
                                       retry_interval=100 if args.event_store else None)

@@ -172,18 +172,47 @@ final class MCPFixture: Sendable {
 
     func notePID(_ pid: Int32) { seenPIDs.withLock { _ = $0.insert(pid) } }
 
-    // MARK: teardown
+    // MARK: scope and teardown
 
-    /// Destroys the plugin, then checks that nothing it started is left: no process carries this
-    /// fixture's marker, and every pid it reported has been reaped (not even a zombie).
-    func finish(sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-        harness.destroy()
+    /// Runs `body` with a fixture and always finishes it (async cleanup, which `defer` cannot do).
+    static func with<T>(_ servers: [ServerEntry], settings: [String: JSONValue] = [:], connection: [String: JSONValue] = [:],
+                        sourceLocation: Testing.SourceLocation = #_sourceLocation,
+                        _ body: (MCPFixture) async throws -> T) async throws -> T {
+        let fixture = try await MCPFixture(servers, settings: settings, connection: connection)
+        do {
+            let result = try await body(fixture)
+            await fixture.finish(sourceLocation: sourceLocation)
+            return result
+        } catch {
+            await fixture.finish(sourceLocation: sourceLocation)
+            throw error
+        }
+    }
+
+    private let finished = Mutex(false)
+
+    /// Destroys the plugin (off the cooperative thread pool: the stop sequence blocks), then
+    /// checks that nothing it started is left: no process carries this fixture's marker, and
+    /// every pid it reported has been reaped (not even a zombie). Idempotent.
+    func finish(sourceLocation: Testing.SourceLocation = #_sourceLocation) async {
+        guard !finished.withLock({ done in defer { done = true }; return done }) else { return }
+        let harness = self.harness
+        await offThePool { harness.destroy() }
         #expect(ProcessCheck.processes(withMarker: marker).isEmpty, "processes left after destroy", sourceLocation: sourceLocation)
         for pid in seenPIDs.withLock({ $0 }) {
             #expect(!ProcessCheck.exists(pid), "pid \(pid) still exists (zombie or running) after destroy", sourceLocation: sourceLocation)
         }
         try? FileManager.default.removeItem(atPath: directory)
         FixtureSlots.shared.release()
+    }
+}
+
+/// Runs blocking work on its own thread, so the 2-thread cooperative pool stays free for
+/// other tests' tasks (a blocked pool thread starves them on a 2-core machine).
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: work()) }
+        thread.start()
     }
 }
 

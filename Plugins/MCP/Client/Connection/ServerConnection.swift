@@ -201,6 +201,7 @@ public final class ServerConnection: Sendable {
         case .message(let message): receive(message)
         case .requestFailed(let id, let failure): requestFailed(id, failure)
         case .stderr(let line): log(.info, "stderr: \(line)")
+        case .note(let text): log(.info, text)
         case .garbage(let text):
             let count = state.withLock { state -> Int in state.garbageLines += 1; return state.garbageLines }
             if count <= 5 || count % 1000 == 0 {

@@ -50,11 +50,14 @@ extension ServerSupervisor {
         let reason = watch(connection)
         guard !isStopping else { return .none }
         log(.warn, "connection lost: \(reason)")
-        update { $0.state = "down"; $0.connection = nil; $0.lastError = reason }  // its tools disappear now
-        closeAndLog(connection, reason: reason)
         let action = machine.lost(now: Monotonic.now, reason: reason)
+        update { snapshot in  // its tools disappear now; calls learn when it comes back
+            (snapshot.state, snapshot.connection, snapshot.lastError) = ("down", nil, reason)
+            (snapshot.failures, snapshot.retryAt) = (machine.failures, action.retryAt)
+        }
         if case .wait(let until) = action { log(.info, "restarting in \(PendingRequest.seconds(until - Monotonic.now))") }
-        update { $0.failures = machine.failures; $0.retryAt = action.retryAt; $0.pid = nil }
+        closeAndLog(connection, reason: reason)
+        update { $0.pid = nil }
         return action
     }
 
@@ -149,6 +152,7 @@ extension ServerSupervisor {
         var catalog = snapshot.catalog ?? ServerCatalog()
         for kind in kinds.sorted() {
             do throws(MCPError) { try CatalogLoader.reload(kind, into: &catalog, connection, timeout: requestTimeout) } catch {
+                guard !isStopping else { return }
                 log(.warn, "cannot list \(kind) after a change: \(error.message)")
             }
         }

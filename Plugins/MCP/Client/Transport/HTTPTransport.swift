@@ -177,6 +177,7 @@ final class HTTPTransport: MCPTransport, @unchecked Sendable {  // `multi` is se
            state.withLock({ $0.session?.era == .legacy && $0.sessionID != nil }) {
             let delay = Double(min(exchange.retryMilliseconds ?? 0, 5_000)) / 1000
             state.withLock { $0.awaited[id] = Awaited(exchange: nil, transfer: nil) }  // still awaited while resumption is pending
+            report(.note("the response stream of request \(id) ended early (\(reason)); resuming after event \(lastEventID) with Last-Event-ID"))
             DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [weak self] in
                 self?.resume(id, after: lastEventID, attempt: attempt + 1, reason: reason)
             }

@@ -10,6 +10,8 @@ public enum TransportEvent: Sendable {
     case garbage(String)
     /// A line the server wrote to stderr (stdio): logging, never an error signal.
     case stderr(String)
+    /// Something worth a line in the log (a resumed stream, a session renewal).
+    case note(String)
     /// The connection ended; nothing follows.
     case closed(String)
 }
