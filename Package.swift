@@ -58,10 +58,13 @@ let package = Package(
 
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .executableTarget(name: "StoreBench", dependencies: ["Host"], path: "Benchmarks/StoreBench"),
-        .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
-        .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite"]),
+        .executableTarget(name: "MCPBench", dependencies: ["Host"], path: "Benchmarks/MCPBench"),
+        .executableTarget(name: "MCPBenchServer", path: "Benchmarks/MCPBenchServer"),  // a trivial stdio MCP server in C
+        .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI", "PluginTestKit"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite", "PluginTestKit"]),
         // Loads a built plugin and drives it through the ABI, for each plugin's tests.
         .target(name: "PluginTestKit", dependencies: ["Host"], path: "Tests/PluginTestKit"),
+        .testTarget(name: "JSONSupportTests", dependencies: ["JSONSupport"]),
         .testTarget(name: "NativeToolsTests", dependencies: ["Host", "PluginTestKit"]),
         .testTarget(name: "MCPTests", dependencies: ["Host", "PluginTestKit", "MCPClient", "CurlHTTP"], exclude: ["Servers"]),
         .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible"]),

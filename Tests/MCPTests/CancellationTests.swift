@@ -24,7 +24,7 @@ import Testing
             try await silent.waitUp("mute")
             let started = Date()
             let result = try await silent.call("never", timeout: 0.5)
-            #expect(Date().timeIntervalSince(started) < 2.5, "the timeout fired in time")
+            #expect(Date().timeIntervalSince(started) < 5, "the timeout fired (0.5 s, plus scheduling on a loaded machine)")
             #expect(result["is_error"] == .bool(true))
             #expect(result["error"]?["code"] == .string("timeout"))
             #expect(result["tool_message"] == .string("tools/call 'never' got no answer within 0.5 s"))

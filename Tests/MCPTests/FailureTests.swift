@@ -55,10 +55,14 @@ import Testing
             try await fixture.waitUp("stuck")
             let firstPID = try #require(try await fixture.server("stuck")["pid"]?.numberValue)
             let probe = legacy ? "ping" : "server/discover"
-            try await fixture.waitForLog("stuck: connection lost: the server is not answering (no answer to \(probe) within 0.5 s)")
-            try await fixture.waitForLog("stuck: process exited with status 0", seconds: 5)  // it still reads: stdin closed ends it
-            try await fixture.waitFor("restarted") { ($0["servers"]?.items.first?["restarts"]?.numberValue ?? 0) >= 1 }
-            #expect(!ProcessCheck.exists(Int32(firstPID)), "the hung process was killed and reaped")
+            // A new process comes up only after the hung one was stopped and reaped.
+            try await fixture.waitFor("a new process") { status in
+                let server = status["servers"]?.items.first
+                return server?["state"] == .string("up") && server?["pid"]?.numberValue != firstPID
+            }
+            #expect(!ProcessCheck.exists(Int32(firstPID)), "the hung process was stopped and reaped")
+            #expect(fixture.logContains("stuck: connection lost: the server is not answering (no answer to \(probe) within 0.5 s)"))
+            #expect(fixture.logContains("stuck: process exited with status 0"), "it still reads stdin: closing stdin ends it")
         }
     }
 

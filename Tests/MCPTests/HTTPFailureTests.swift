@@ -34,6 +34,7 @@ import Testing
 
     @Test func aServerThatGoesAwayIsDownWithTheReasonAndCallsFailAtOnce() async throws {
         let server = try await HTTPServerProcess.start()
+        defer { server.stop() }  // idempotent: the test stops it itself, this only covers a throw
         try await MCPFixture.with([.http("web", server.url)],
                                   connection: ["ping_interval": .double(0.3), "max_reconnect_attempts": .int(1), "initial_reconnect_delay": .double(0.1)]) { fixture in
             try await fixture.waitUp("web")

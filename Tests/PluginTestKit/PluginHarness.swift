@@ -72,6 +72,16 @@ public struct PluginHarness: Sendable {
     public func destroy() { instance.destroy() }
 }
 
+/// Runs blocking work (waiting for a process, a plugin's destroy) on a thread of its own and
+/// awaits it. Swift's cooperative pool has one thread per core (2 here): blocking one starves
+/// every other test's tasks, so tests never block it.
+public func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: work()) }
+        thread.start()
+    }
+}
+
 /// Log lines captured from the host logger; bounded so a chatty plugin cannot exhaust memory.
 final class LogCapture: Sendable {
     private let stored = Mutex<[String]>([])

@@ -1,4 +1,5 @@
 import Foundation
+import PluginTestKit
 import Testing
 
 /// A test MCP server serving Streamable HTTP on 127.0.0.1, on a free port it reports as
@@ -10,8 +11,14 @@ final class HTTPServerProcess: @unchecked Sendable {  // touched by one test tas
     /// Starts everything_server.py with `--http` under mcp 2.x, or mcp<2 with `legacy`, and
     /// waits (off the cooperative pool) until it listens.
     static func start(legacy: Bool = false, _ arguments: [String] = []) async throws -> HTTPServerProcess {
-        try await offThePool { Result { try HTTPServerProcess(legacy: legacy, arguments) } }.get()
+        await slots.acquire()  // Python servers are heavy to start: a bounded number at once (stop() frees the place)
+        do { return try await offThePool { Result { try HTTPServerProcess(legacy: legacy, arguments) } }.get() } catch {
+            slots.release()
+            throw error
+        }
     }
+
+    static let slots = FixtureSlots(2)
 
     private init(legacy: Bool, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: (legacy ? MCPTestPaths.legacyVenv : MCPTestPaths.venv) + "/python")
@@ -37,9 +44,16 @@ final class HTTPServerProcess: @unchecked Sendable {  // touched by one test tas
     struct Failure: Error { let message: String }
 
     /// Kills the server (a test server needs no graceful stop; uvicorn's takes seconds).
+    /// Idempotent; frees the place taken by `start`.
     func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        guard !stopped else { return }
+        stopped = true
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        Self.slots.release()
     }
+
+    private var stopped = false
 }

@@ -207,15 +207,6 @@ final class MCPFixture: Sendable {
     }
 }
 
-/// Runs blocking work on its own thread, so the 2-thread cooperative pool stays free for
-/// other tests' tasks (a blocked pool thread starves them on a 2-core machine).
-func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        let thread = Thread { continuation.resume(returning: work()) }
-        thread.start()
-    }
-}
-
 /// A counting semaphore for tasks: at most `MCP_TEST_PARALLELISM` (default 3) fixtures at once.
 final class FixtureSlots: Sendable {
     static let shared = FixtureSlots(Int(ProcessInfo.processInfo.environment["MCP_TEST_PARALLELISM"] ?? "") ?? 3)

@@ -209,7 +209,7 @@ final class StdioTransport: MCPTransport, @unchecked Sendable {  // `child`, `th
             guard !output.queued.isEmpty, output.broken == nil else { return }
             let written = output.queued.withUnsafeBytes { write(process.stdinFD, $0.baseAddress, $0.count) }
             if written > 0 {
-                output.queued.removeFirst(written)
+                output.queued.removeFirst(written)  // one shift per pipe-full (64 KiB), bounded by maxQueuedBytes
             } else if written < 0 && errno != EAGAIN && errno != EINTR {
                 output.broken = "cannot write to the server's stdin: \(String(cString: strerror(errno)))"
                 output.queued = []

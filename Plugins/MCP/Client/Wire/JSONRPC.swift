@@ -86,8 +86,8 @@ public enum JSONRPC {
     /// - Throws: `DecodingFailure` for text that is not JSON-RPC.
     public static func decode(_ bytes: some Collection<UInt8>) throws(DecodingFailure) -> [IncomingMessage] {
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
-            throw DecodingFailure(message: "not JSON")
+        do { value = try JSONValue.parse(utf8: bytes) } catch {
+            throw DecodingFailure(message: "not JSON: \(error)")
         }
         if case .array(let items) = value {
             guard !items.isEmpty, items.count <= 1_000 else { throw DecodingFailure(message: "a batch must hold 1 to 1000 messages") }
