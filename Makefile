@@ -1,19 +1,24 @@
 # Switchboard: two commands set up everything on a fresh Debian machine.
 #   make run    install missing Debian packages, build in release, stage plugins, start the host
-#   make test   install missing Debian packages, build, run every test
+#   make test   install missing Debian packages and the MCP test servers, build, run every test
 #   make bench  build in release and run the benchmarks (figures go in BENCHMARKS.md)
 
 SWIFT        ?= swift
 CONFIG       ?= plugins.yaml
 PLUGIN_DIR   ?= plugins
 # Plugin products (each builds lib<Name>.so); `make stage` copies them into PLUGIN_DIR.
-PLUGINS      := ExampleC ExampleSwift SQLiteStore OpenAI OpenRouter Groq
-# python3: a second process that holds an SQLite lock in the store tests.
-DEB_PACKAGES := pkg-config libyaml-dev libsqlite3-dev libcurl4-openssl-dev gcc libc6-dev python3
+PLUGINS      := ExampleC ExampleSwift SQLiteStore OpenAI OpenRouter Groq NativeTools MCP
+# python3: a second process that holds an SQLite lock in the store tests, and the MCP test servers
+# (python3-venv for their virtualenvs; git for mcp-server-git's tests).
+DEB_PACKAGES := pkg-config libyaml-dev libsqlite3-dev libcurl4-openssl-dev gcc libc6-dev python3 python3-venv git
+# The MCP plugin's tests run real servers from PyPI in two virtualenvs, made once (pinned versions):
+# mcp 2.x with mcp-server-time and mcp-server-git, and mcp<2 as a handshake-only peer.
+PYTHON       ?= /usr/bin/python3
+MCP_SERVERS  := Tests/MCPTests/Servers
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench build build-debug stage deps install clean
+.PHONY: run test bench build build-debug stage deps venvs install clean clean-venvs
 
 PREFIX       ?= /usr/local
 
@@ -42,12 +47,26 @@ run: stage
 build-debug: deps
 	$(SWIFT) build --build-tests
 
-test: build-debug
+# Each virtualenv is made only when its stamp is missing, so later runs cost nothing; a failed
+# install leaves no stamp (and `make clean-venvs` starts over).
+venvs: .venv-mcp/.ready .venv-mcp1/.ready
+
+.venv-mcp/.ready: $(MCP_SERVERS)/requirements.txt | deps
+	@rm -rf .venv-mcp && $(PYTHON) -m venv .venv-mcp
+	.venv-mcp/bin/pip install --quiet --disable-pip-version-check -r $<
+	@touch $@
+
+.venv-mcp1/.ready: $(MCP_SERVERS)/requirements-legacy.txt | deps
+	@rm -rf .venv-mcp1 && $(PYTHON) -m venv .venv-mcp1
+	.venv-mcp1/bin/pip install --quiet --disable-pip-version-check -r $<
+	@touch $@
+
+test: build-debug venvs
 	$(SWIFT) test --skip-build
 
-bench: build
+bench: build venvs
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	for bench in HostBench StoreBench ProviderCoreBench ProviderBench; do echo; $$bin/$$bench || exit 1; done
+	for bench in HostBench StoreBench ProviderCoreBench ProviderBench MCPBench; do echo; $$bin/$$bench || exit 1; done
 
 # Installs the host, the plugins and the SDK (header + Swift module map) for out-of-tree plugins.
 install: build
@@ -60,3 +79,6 @@ install: build
 
 clean:
 	rm -rf .build $(PLUGIN_DIR)
+
+clean-venvs:
+	rm -rf .venv-mcp .venv-mcp1

@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "OpenAI", type: .dynamic, targets: ["OpenAI"]),
         .library(name: "OpenRouter", type: .dynamic, targets: ["OpenRouter"]),
         .library(name: "Groq", type: .dynamic, targets: ["Groq"]),
+        .library(name: "NativeTools", type: .dynamic, targets: ["NativeTools"]),
+        .library(name: "MCP", type: .dynamic, targets: ["MCP"]),
     ],
     targets: [
         // The ABI: one C header shared by the host and every plugin.
@@ -40,19 +42,38 @@ let package = Package(
                 linkerSettings: cPluginLinkerSettings),
         .target(name: "ExampleSwift", dependencies: ["PluginABI", "PluginKit"], path: "Plugins/ExampleSwift"),
 
+        // libcurl's multi interface on one thread, and SSE parsing: compiled into each plugin that speaks HTTP.
+        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+
         // The OpenAI-compatible chat client compiled into each provider plugin.
-        .target(name: "OpenAICompatible", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CCurl", "ProviderCore"]),
+        .target(name: "OpenAICompatible", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CCurl", "CurlHTTP", "ProviderCore"]),
         .target(name: "OpenAI", dependencies: ["PluginABI", "PluginKit", "OpenAICompatible"], path: "Plugins/OpenAI"),
         .target(name: "OpenRouter", dependencies: ["PluginABI", "PluginKit", "OpenAICompatible"], path: "Plugins/OpenRouter"),
         .target(name: "Groq", dependencies: ["PluginABI", "PluginKit", "OpenAICompatible"], path: "Plugins/Groq"),
 
         .target(name: "SQLiteStore", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CSQLite"], path: "Plugins/SQLiteStore"),
 
+        // Tools that run inside the host process: no subprocess, no MCP.
+        .target(name: "NativeTools", dependencies: ["PluginABI", "PluginKit", "JSONSupport"], path: "Plugins/NativeTools"),
+
+        // The MCP client (wire, sessions in both eras, stdio and HTTP transports, supervision) and
+        // the plugin that makes it the "mcp" tool source.
+        .target(name: "MCPSystem", path: "Plugins/MCP/System"),  // GNU libc calls Swift's Glibc hides (pipe2, spawn chdir)
+        .target(name: "MCPClient", dependencies: ["JSONSupport", "CurlHTTP", "MCPSystem"], path: "Plugins/MCP/Client"),
+        .target(name: "MCP", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "MCPClient"], path: "Plugins/MCP/Plugin"),
+
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .executableTarget(name: "StoreBench", dependencies: ["Host"], path: "Benchmarks/StoreBench"),
         .executableTarget(name: "ProviderBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/ProviderBench"),
-        .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI"]),
-        .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite"]),
+        .executableTarget(name: "MCPBench", dependencies: ["Host"], path: "Benchmarks/MCPBench"),
+        .executableTarget(name: "MCPBenchServer", path: "Benchmarks/MCPBenchServer"),  // a trivial stdio MCP server in C
+        .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI", "PluginTestKit"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite", "PluginTestKit"]),
+        // Loads a built plugin and drives it through the ABI, for each plugin's tests.
+        .target(name: "PluginTestKit", dependencies: ["Host"], path: "Tests/PluginTestKit"),
+        .testTarget(name: "JSONSupportTests", dependencies: ["JSONSupport"]),
+        .testTarget(name: "NativeToolsTests", dependencies: ["Host", "PluginTestKit"]),
+        .testTarget(name: "MCPTests", dependencies: ["Host", "PluginTestKit", "MCPClient", "CurlHTTP"], exclude: ["Servers"]),
         .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible"]),
         // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.
         .executableTarget(name: "StoreCrashDriver", dependencies: ["Host"], path: "Tests/StoreCrashDriver"),

@@ -34,17 +34,22 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Compact JSON text with sorted keys, so equal documents serialize identically.
-    public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON value.
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    /// Compact JSON text with sorted keys, so equal documents serialize identically
+    /// (what `JSONEncoder` with `.sortedKeys, .withoutEscapingSlashes` writes; see `JSONWriter`).
+    public var jsonText: String { JSONWriter.write(self) }
+
+    /// Parses JSON text. - Throws: `JSONParseError` with the byte offset of the problem.
+    public static func parse(_ text: some StringProtocol) throws -> JSONValue {
+        var text = String(text)
+        return try text.withUTF8 { try JSONParser.parse($0) }
     }
 
-    /// Parses JSON text. - Throws: `DecodingError` with the position of the problem.
-    public static func parse(_ text: some StringProtocol) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    /// Parses UTF-8 bytes, such as a line read from a pipe. - Throws: `JSONParseError`.
+    public static func parse(utf8 bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        if let result = bytes.withContiguousStorageIfAvailable({ buffer in Result { () throws(JSONParseError) in try JSONParser.parse(buffer) } }) {
+            return try result.get()
+        }
+        return try Array(bytes).withUnsafeBufferPointer { buffer throws(JSONParseError) in try JSONParser.parse(buffer) }
     }
 
     public subscript(key: String) -> JSONValue? {

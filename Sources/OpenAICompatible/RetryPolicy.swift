@@ -1,3 +1,4 @@
+import CurlHTTP
 import Foundation
 
 /// When to retry a failed request, and how long to wait first: exponential backoff with jitter,

@@ -57,4 +57,27 @@ public struct CreateContext: @unchecked Sendable {
     public func log(_ level: Int32, _ message: String) {
         message.withCString { host.pointee.log(hostRef, level, $0) }
     }
+
+    /// Tells the host something changed (`SB_NOTIFY_*`), with an optional JSON payload. Any thread.
+    public func notify(_ what: Int32, json: String? = nil) {
+        guard var json else { return host.pointee.notify(hostRef, UInt32(what), nil, 0) }
+        json.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { host.pointee.notify(hostRef, UInt32(what), $0.baseAddress, $0.count) }
+        }
+    }
+
+    /// The host's effective configuration at a dotted key path, as JSON text; nil when the key
+    /// does not exist. `env:NAME` values come back as written (never resolved).
+    public func configValue(atPath path: String) -> String? {
+        final class Box { var json: String? }
+        let box = Box()
+        let status = path.withCString { key in
+            host.pointee.config_get(hostRef, key, { user, json, length in
+                guard let user, let json else { return }
+                let text = String(decoding: UnsafeRawBufferPointer(start: json, count: length), as: UTF8.self)
+                Unmanaged<Box>.fromOpaque(user).takeUnretainedValue().json = text
+            }, Unmanaged.passUnretained(box).toOpaque())
+        }
+        return status == SB_OK ? box.json : nil
+    }
 }

@@ -6,8 +6,8 @@ import Testing
 @Suite struct CommandLineTests {
     static let environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "LANG": "C.UTF-8"]
 
-    func switchboard(_ arguments: [String], in directory: TemporaryDirectory) throws -> Subprocess.Result {
-        try Subprocess.run(TestPaths.switchboard, arguments, directory: directory.path, environment: Self.environment)
+    func switchboard(_ arguments: [String], in directory: TemporaryDirectory) async throws -> Subprocess.Result {
+        try await Subprocess.run(TestPaths.switchboard, arguments, directory: directory.path, environment: Self.environment)
     }
 
     func startHost(_ arguments: [String], in directory: TemporaryDirectory) throws -> RunningProcess {
@@ -24,31 +24,31 @@ import Testing
         active: {provider: echo, tool_sources: [example_tools]}
         """
 
-    @Test func checkAcceptsAValidConfiguration() throws {
+    @Test func checkAcceptsAValidConfiguration() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.stage("ExampleC")
         try directory.stage("ExampleSwift")
         try directory.write("plugins.yaml", Self.twoPlugins)
         try directory.write("servers_config.json", #"{"mcpServers": {"time": {"command": "mcp-server-time"}}}"#)
-        let result = try switchboard(["check"], in: directory)
+        let result = try await switchboard(["check"], in: directory)
         #expect(result.status == 0)
         #expect(result.stdout.contains("plugins.yaml: ok, 2 plugin(s) enabled"))
         #expect(result.stdout.contains("servers_config.json: ok, 1 server(s)"))
     }
 
-    @Test func checkReportsYAMLSyntaxErrorsAsFileLineColumn() throws {
+    @Test func checkReportsYAMLSyntaxErrorsAsFileLineColumn() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("plugins.yaml", "plugins:\n  ExampleC: {required: true\nactive: {}\n")
-        let result = try switchboard(["check"], in: directory)
+        let result = try await switchboard(["check"], in: directory)
         #expect(result.status == 1)
         let first = try #require(result.stderr.split(separator: "\n").first)
         #expect(first.hasPrefix("plugins.yaml:3:"))
         #expect(first.contains("YAML syntax error"))
     }
 
-    @Test func checkListsEveryProblemInBothFiles() throws {
+    @Test func checkListsEveryProblemInBothFiles() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.stage("ExampleC")
@@ -59,7 +59,7 @@ import Testing
               Missing: {}
             """)
         try directory.write("servers_config.json", "{\"mcpServers\": {\"t\": {\"command\": [\"x\"]}}}")
-        let result = try switchboard(["check"], in: directory)
+        let result = try await switchboard(["check"], in: directory)
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n").map(String.init)
         #expect(lines.contains("plugins.yaml:3:23: environment variable SB_TEST_NOT_SET is not set (the value is written env:SB_TEST_NOT_SET)"))
@@ -68,15 +68,15 @@ import Testing
         #expect(lines.last == "3 problem(s) found")
     }
 
-    @Test func pluginsTableShowsEverySharedLibraryWithStatusOrExactError() throws {
+    @Test func pluginsTableShowsEverySharedLibraryWithStatusOrExactError() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.stage("ExampleC")
         try directory.stage("ExampleSwift")
         try directory.write("plugins/libBroken.so", "not a library")
-        try FixturePlugin.compile(to: directory.path + "/plugins/libFuture.so", defines: ["FIXTURE_NAME": "\"Future\"", "FIXTURE_MAJOR": "2"])
+        try await FixturePlugin.compile(to: directory.path + "/plugins/libFuture.so", defines: ["FIXTURE_NAME": "\"Future\"", "FIXTURE_MAJOR": "2"])
         try directory.write("plugins.yaml", Self.twoPlugins)
-        let result = try switchboard(["plugins"], in: directory)
+        let result = try await switchboard(["plugins"], in: directory)
         #expect(result.status == 0)
         let rows = result.stdout.split(separator: "\n").map(String.init)
         #expect(rows.contains { $0.hasPrefix("FILE") && $0.contains("COMPONENTS") && $0.contains("STATUS") })
@@ -87,16 +87,16 @@ import Testing
         #expect(rows.contains { $0.hasPrefix("libFuture.so") && $0.contains("error: ABI major version mismatch: plugin built for ABI 2.0, host implements ABI 1.0") })
     }
 
-    @Test func runShutsDownInReverseOrderOnSIGTERMAndExitsZero() throws {
+    @Test func runShutsDownInReverseOrderOnSIGTERMAndExitsZero() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.stage("ExampleC")
         try directory.stage("ExampleSwift")
         try directory.write("plugins.yaml", Self.twoPlugins)
         let host = try startHost([], in: directory)
-        #expect(host.waitForStderr(containing: "ready: 2 plugins loaded, 2 components created"))
+        #expect(await host.waitForStderr(containing: "ready: 2 plugins loaded, 2 components created"))
         host.signal(SIGTERM)
-        #expect(host.waitForExit() == 0)
+        #expect(await host.waitForExit() == 0)
         let log = host.stderr
         #expect(log.contains("received SIGTERM, shutting down"))
         let created = try #require(log.range(of: "created tool_source 'example_tools'")?.lowerBound)
@@ -106,71 +106,71 @@ import Testing
         #expect(created < createdEcho && createdEcho < destroyedEcho && destroyedEcho < destroyedTools)
     }
 
-    @Test func runStopsOnSIGINTToo() throws {
+    @Test func runStopsOnSIGINTToo() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.stage("ExampleC")
         try directory.write("plugins.yaml", "plugins:\n  ExampleC: {}\nactive: {provider: echo}\n")
         let host = try startHost([], in: directory)
-        #expect(host.waitForStderr(containing: "ready:"))
+        #expect(await host.waitForStderr(containing: "ready:"))
         host.signal(SIGINT)
-        #expect(host.waitForExit() == 0)
+        #expect(await host.waitForExit() == 0)
         #expect(host.stderr.contains("received SIGINT"))
     }
 
-    @Test func requiredPluginFailureStopsRunWithOneClearLine() throws {
+    @Test func requiredPluginFailureStopsRunWithOneClearLine() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.stage("ExampleC")
         try directory.write("plugins.yaml", Self.twoPlugins)  // ExampleSwift is optional and absent
-        let result = try switchboard(["run", "--set", "plugins.ExampleC.config.delay_ms=-1"], in: directory)
+        let result = try await switchboard(["run", "--set", "plugins.ExampleC.config.delay_ms=-1"], in: directory)
         #expect(result.status == 1)
         let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("switchboard:") }
         #expect(errors == ["switchboard: required provider 'echo' of plugin 'ExampleC' failed to start: delay_ms must be a whole number of milliseconds from 0 to 60000"])
     }
 
-    @Test func optionalPluginFailureIsAWarningAndTheHostKeepsRunning() throws {
+    @Test func optionalPluginFailureIsAWarningAndTheHostKeepsRunning() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.stage("ExampleC")
         try directory.write("plugins/libExampleSwift.so", "corrupt")
         try directory.write("plugins.yaml", Self.twoPlugins)
         let host = try startHost([], in: directory)
-        #expect(host.waitForStderr(containing: "ready: 1 plugins loaded, 1 components created"))
+        #expect(await host.waitForStderr(containing: "ready: 1 plugins loaded, 1 components created"))
         #expect(host.stderr.contains("WARN  [host] skipping optional plugin 'ExampleSwift': libExampleSwift.so: not a loadable shared library"))
         host.signal(SIGTERM)
-        #expect(host.waitForExit() == 0)
+        #expect(await host.waitForExit() == 0)
     }
 
-    @Test func configFileAndSetOverridesApplyToEveryCommand() throws {
+    @Test func configFileAndSetOverridesApplyToEveryCommand() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.stage("ExampleC", in: "elsewhere")
         try directory.write("conf/custom.yaml", "plugin_dir: ../plugins\nplugins:\n  ExampleC: {}\n")
-        let moved = try switchboard(["plugins", "--config", "conf/custom.yaml", "--set", "plugin_dir=../elsewhere"], in: directory)
+        let moved = try await switchboard(["plugins", "--config", "conf/custom.yaml", "--set", "plugin_dir=../elsewhere"], in: directory)
         #expect(moved.status == 0)
         #expect(moved.stdout.contains("plugin_dir: \(directory.path)/elsewhere"))
         #expect(moved.stdout.contains("libExampleC.so"))
     }
 
-    @Test func versionPrintsTheABIAndTheToolchainFingerprintPluginsMustMatch() throws {
+    @Test func versionPrintsTheABIAndTheToolchainFingerprintPluginsMustMatch() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let result = try switchboard(["version"], in: directory)
+        let result = try await switchboard(["version"], in: directory)
         #expect(result.status == 0)
         #expect(result.stdout.contains("plugin ABI 1.0"))
         let swiftPlugin = try PluginLoader.load(path: TestPaths.builtPlugin("ExampleSwift"), services: HostServices(logger: Logger(level: .error))).get()
         #expect(result.stdout.contains("toolchain \(try #require(swiftPlugin.toolchain))"))
     }
 
-    @Test func usageErrorsExitTwo() throws {
+    @Test func usageErrorsExitTwo() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let unknown = try switchboard(["frobnicate"], in: directory)
+        let unknown = try await switchboard(["frobnicate"], in: directory)
         #expect(unknown.status == 2 && unknown.stderr.contains("unknown command 'frobnicate'"))
-        let badSet = try switchboard(["check", "--set", "novalue"], in: directory)
+        let badSet = try await switchboard(["check", "--set", "novalue"], in: directory)
         #expect(badSet.status == 2 && badSet.stderr.contains("expected key.path=value"))
-        let missingConfig = try switchboard(["run", "--config", "absent.yaml"], in: directory)
+        let missingConfig = try await switchboard(["run", "--config", "absent.yaml"], in: directory)
         #expect(missingConfig.status == 2 && missingConfig.stderr.contains("absent.yaml:1:1: cannot read the configuration file"))
     }
 }

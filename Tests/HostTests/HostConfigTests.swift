@@ -89,6 +89,14 @@ import Testing
         #expect(error?.diagnostics.first?.description == "p.yaml:9:12: environment variable TEST_KEY is not set (the value is written env:TEST_KEY)")
     }
 
+    @Test func effectiveDocumentCarriesTheResolvedServersConfigPathForPlugins() throws {
+        let fromEnvironment = try HostConfig.parse("log: {level: info}\n", file: "/b/plugins.yaml", environment: ["MCP_SERVERS_CONFIG_PATH": "s.json"])
+        #expect(fromEnvironment.effectiveDocument["servers_config"] == .string("/b/s.json"))
+        let relative = try HostConfig.parse("servers_config: conf/servers.json\n", file: "/a/plugins.yaml")
+        #expect(relative.effectiveDocument["servers_config"] == .string("/a/conf/servers.json"))
+        #expect(relative.effectiveDocument["log"] == nil, "nothing else is added")
+    }
+
     @Test func serversConfigPathComesFromEnvironmentWhenNotConfigured() throws {
         let config = try HostConfig.parse("plugin_dir: x\n", file: "/a/p.yaml", environment: ["MCP_SERVERS_CONFIG_PATH": "/b/s.json"])
         #expect(config.serversConfigPath == "/b/s.json")

@@ -63,20 +63,20 @@ import Testing
         #expect(error?.message.hasPrefix("plugin_dir \(directory.path)/nowhere does not exist") == true)
     }
 
-    @Test func duplicateComponentNamesAcrossPluginsAreRefused() throws {
+    @Test func duplicateComponentNamesAcrossPluginsAreRefused() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.stage("ExampleC")
-        try FixturePlugin.compile(to: directory.path + "/plugins/libTwin.so", defines: ["FIXTURE_NAME": "\"Twin\"", "FIXTURE_COMPONENT": "\"echo\""])
+        try await FixturePlugin.compile(to: directory.path + "/plugins/libTwin.so", defines: ["FIXTURE_NAME": "\"Twin\"", "FIXTURE_COMPONENT": "\"echo\""])
         let (registry, _) = try registry("plugins:\n  ExampleC: {}\n  Twin: {required: true}\n", in: directory)
         let error = #expect(throws: RegistryError.self) { try registry.loadPlugins() }
         #expect(error?.message == "required plugin 'Twin' failed: duplicate component name 'echo': already registered by plugin 'ExampleC'")
     }
 
-    @Test func descriptorNameMustMatchPluginsYAML() throws {
+    @Test func descriptorNameMustMatchPluginsYAML() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try FixturePlugin.compile(to: directory.path + "/plugins/libAlias.so", defines: ["FIXTURE_NAME": "\"RealName\""])
+        try await FixturePlugin.compile(to: directory.path + "/plugins/libAlias.so", defines: ["FIXTURE_NAME": "\"RealName\""])
         let (registry, _) = try registry("plugins:\n  Alias: {required: true}\n", in: directory)
         let error = #expect(throws: RegistryError.self) { try registry.loadPlugins() }
         #expect(error?.message.hasSuffix("declares plugin 'RealName', but plugins.yaml names it 'Alias'") == true)

@@ -26,6 +26,16 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("s.json:5:11: unknown key 'cmd'") })
     }
 
+    @Test func commentKeysAreAllowedAndURLsAndTimeoutsAreChecked() throws {
+        let ok = #"{"_comment": "x", "mcpServers": {"a": {"_comment": "demo", "command": "x", "timeout": 2.5}}, "settings": {}}"#
+        #expect(try ServersConfig.validate(ok, file: "s.json") == ["a"])
+        let bad = "{\"mcpServers\": {\n \"a\": {\"url\": \"ftp://h\"},\n \"b\": {\"command\": \"x\", \"timeout\": 0}}}"
+        let error = #expect(throws: ConfigError.self) { try ServersConfig.validate(bad, file: "s.json") }
+        let lines = try #require(error?.diagnostics.map(\.description))
+        #expect(lines.contains("s.json:2:15: server 'a': \"url\" must be an http:// or https:// URL, found 'ftp://h'"))
+        #expect(lines.contains { $0 == "s.json:3:35: server 'b': \"timeout\" must be a number of seconds greater than 0, found '0'" })
+    }
+
     @Test func missingMCPServersKeyIsExplained() {
         let error = #expect(throws: ConfigError.self) { try ServersConfig.validate(#"{"servers": {}}"#, file: "s.json") }
         #expect(error?.diagnostics.first?.message.contains("missing \"mcpServers\"") == true)

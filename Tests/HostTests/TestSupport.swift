@@ -1,4 +1,5 @@
 import Foundation
+import PluginTestKit
 import Synchronization
 @testable import Host
 
@@ -52,10 +53,10 @@ struct TemporaryDirectory {
 enum FixturePlugin {
     /// - Parameter defines: `-D` values, e.g. `["FIXTURE_MAJOR": "2"]`; strings must carry their quotes.
     @discardableResult
-    static func compile(to path: String, defines: [String: String] = [:]) throws -> String {
+    static func compile(to path: String, defines: [String: String] = [:]) async throws -> String {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let flags = defines.sorted { $0.key < $1.key }.map { "-D\($0.key)=\($0.value)" }
-        let result = try Subprocess.run("/usr/bin/cc", ["-shared", "-fPIC", "-fvisibility=hidden", "-Wl,--no-undefined",
+        let result = try await Subprocess.run("/usr/bin/cc", ["-shared", "-fPIC", "-fvisibility=hidden", "-Wl,--no-undefined",
                                                         "-I", TestPaths.headerDirectory] + flags
                                                         + ["-o", path, TestPaths.repositoryRoot + "/Tests/Fixtures/fixture_plugin.c"])
         guard result.status == 0 else { throw FixtureError(message: "cc failed: \(result.stderr)") }
@@ -70,11 +71,15 @@ enum Subprocess {
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 
     static func run(_ program: String, _ arguments: [String], directory: String? = nil,
-                    environment: [String: String]? = nil, timeout: Double = 60) throws -> Result {
+                    environment: [String: String]? = nil, timeout: Double = 60) async throws -> Result {
         let process = RunningProcess(program, arguments, directory: directory, environment: environment)
         try process.start()
-        let status = process.waitForExit(timeout: timeout) ?? { process.signal(SIGKILL); return process.waitForExit(timeout: 5) ?? -1 }()
-        return Result(status: status, stdout: process.stdout, stderr: process.stderr)
+        var status = await process.waitForExit(timeout: timeout)
+        if status == nil {
+            process.signal(SIGKILL)
+            status = await process.waitForExit(timeout: 5)
+        }
+        return Result(status: status ?? -1, stdout: process.stdout, stderr: process.stderr)
     }
 }
 
@@ -109,26 +114,31 @@ final class RunningProcess: @unchecked Sendable {
     var stdout: String { output.withLock { $0.stdout } }
     var stderr: String { output.withLock { $0.stderr } }
 
-    /// Polls (bounded) until `text` appears on stderr; false on timeout or exit.
-    func waitForStderr(containing text: String, timeout: Double = 30) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if stderr.contains(text) { return true }
-            if !process.isRunning { return stderr.contains(text) }
-            usleep(20_000)
+    /// Polls (bounded) until `text` appears on stderr; false on timeout or exit. Waits off the
+    /// cooperative pool (see `offThePool`).
+    func waitForStderr(containing text: String, timeout: Double = 30) async -> Bool {
+        await offThePool { [self] in
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if stderr.contains(text) { return true }
+                if !process.isRunning { return stderr.contains(text) }
+                usleep(20_000)
+            }
+            return false
         }
-        return false
     }
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// The exit status (or 128 + signal), or nil if still running after `timeout`.
-    func waitForExit(timeout: Double = 30) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        guard !process.isRunning else { return nil }
-        usleep(50_000)  // let the readability handlers drain the pipes
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    func waitForExit(timeout: Double = 30) async -> Int32? {
+        await offThePool { [self] in
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            guard !process.isRunning else { return nil }
+            usleep(50_000)  // let the readability handlers drain the pipes
+            return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        }
     }
 }
 

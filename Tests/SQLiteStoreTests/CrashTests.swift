@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import Host
+import PluginTestKit
 import Testing
 
 /// Kills a process with SIGKILL while it streams many concurrent replies into the store, then
@@ -19,14 +20,16 @@ import Testing
         let output = Pipe()
         driver.standardOutput = output
         try driver.run()
-        var printed = ""
-        let deadline = Date().addingTimeInterval(60)
-        while printed.components(separatedBy: "completed ").count <= 24 && Date() < deadline && driver.isRunning {
-            printed += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let printed = await offThePool {  // blocking reads and waits stay off the cooperative pool
+            var printed = ""
+            let deadline = Date().addingTimeInterval(60)
+            while printed.components(separatedBy: "completed ").count <= 24 && Date() < deadline && driver.isRunning {
+                printed += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            }
+            kill(driver.processIdentifier, SIGKILL)
+            driver.waitUntilExit()
+            return printed + String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         }
-        kill(driver.processIdentifier, SIGKILL)
-        driver.waitUntilExit()
-        printed += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(driver.terminationReason == .uncaughtSignal)
         let completed = Set(printed.split(separator: "\n").filter { $0.hasPrefix("completed ") }.map { String($0.dropFirst("completed ".count)) })
         #expect(completed.count >= 24, "the driver completed turns before it was killed")

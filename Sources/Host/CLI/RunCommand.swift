@@ -22,7 +22,7 @@ enum RunCommand {
         let startedAt = ContinuousClock.now
         let signals = SignalWaiter()  // first: a signal during start-up must not be lost or fatal
         guard let config = SwitchboardCommand.loadConfig(options) else { return 2 }
-        let services = HostServices(logger: Logger(level: config.logLevel), configuration: config.document.json)
+        let services = HostServices(logger: Logger(level: config.logLevel), configuration: config.effectiveDocument)
         let log = services.logger
         let registry = Registry(config: config, services: services)
         do throws(RegistryError) {

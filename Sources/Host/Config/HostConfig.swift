@@ -53,6 +53,16 @@ public struct HostConfig: Sendable {
     public var serversConfigPath: String
     public var serversConfigIsExplicit: Bool
 
+    /// The document plugins read through `config_get`: plugins.yaml with overrides applied and
+    /// `servers_config` replaced by the resolved absolute path (from plugins.yaml, else
+    /// `MCP_SERVERS_CONFIG_PATH`, else beside plugins.yaml), so a plugin need not know where
+    /// plugins.yaml is or read the host's environment.
+    public var effectiveDocument: JSONValue {
+        guard case .object(var members) = document.json else { return document.json }
+        members["servers_config"] = .string(serversConfigPath)
+        return .object(members)
+    }
+
     static let topLevelKeys: Set<String> = ["plugin_dir", "servers_config", "log", "plugins", "active"]
     static let pluginKeys: Set<String> = ["enabled", "required", "file", "config"]
     static let activeKeys: Set<String> = ["provider", "fallbacks", "store", "transports", "tool_sources"]

@@ -2,6 +2,7 @@ import Foundation
 
 /// servers_config.json: the MCP servers, in the usual `{"mcpServers": {name: {...}}}` shape.
 /// The host validates it for `switchboard check`; the MCP plugin reads it to start servers.
+/// Keys starting with `_` (such as `_comment`) are comments; other top-level keys are ignored.
 public enum ServersConfig {
     static let serverKeys: Set<String> = ["command", "args", "cwd", "env", "enabled", "url", "headers", "timeout", "description"]
 
@@ -32,7 +33,8 @@ public enum ServersConfig {
         for server in reader.mapping(servers.value, "mcpServers") ?? [] {
             names.append(server.key)
             let what = "server '\(server.key)'"
-            guard let fields = reader.mapping(server.value, what, allowed: serverKeys) else { continue }
+            let comments = Set((server.value.entries ?? []).map(\.key).filter { $0.hasPrefix("_") })
+            guard let fields = reader.mapping(server.value, what, allowed: serverKeys.union(comments)) else { continue }
             let keys = Set(fields.map(\.key))
             if keys.contains("command") == keys.contains("url") {
                 reader.fail(server.keyLocation, "\(what) needs exactly one of \"command\" (stdio) or \"url\" (Streamable HTTP)")
@@ -40,11 +42,19 @@ public enum ServersConfig {
             for field in fields {
                 let name = "\(what): \"\(field.key)\""
                 switch field.key {
-                case "command", "cwd", "url", "description": _ = reader.string(field.value, name)
+                case "command", "cwd", "description": _ = reader.string(field.value, name)
+                case "url":
+                    if let url = reader.string(field.value, name), !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                        reader.fail(field.value, "\(name) must be an http:// or https:// URL, found '\(url)'")
+                    }
                 case "enabled": _ = reader.bool(field.value, name)
                 case "timeout":
-                    if case .scalar = field.value.value, case .int = field.value.json {} else if case .double = field.value.json {} else {
-                        reader.fail(field.value, "\(name) must be a number of seconds, found \(field.value.typeName)")
+                    switch field.value.json {
+                    case .int(let seconds) where seconds > 0: break
+                    case .double(let seconds) where seconds > 0 && seconds.isFinite: break
+                    default:
+                        let found = if case .scalar(let text, _) = field.value.value { "'\(text)'" } else { field.value.typeName }
+                        reader.fail(field.value, "\(name) must be a number of seconds greater than 0, found \(found)")
                     }
                 case "args":
                     if case .sequence(let items) = field.value.value { items.forEach { _ = reader.string($0, "each entry of \(name)") } }

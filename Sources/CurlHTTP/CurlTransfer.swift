@@ -28,6 +28,9 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
         _ = ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
         _ = ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(request.totalTimeout * 1000))
         _ = ccurl_easy_setopt_str(handle, CURLOPT_ACCEPT_ENCODING, "")
+        if request.method != "GET" && request.method != "POST" {
+            _ = ccurl_easy_setopt_str(handle, CURLOPT_CUSTOMREQUEST, request.method)  // DELETE, ...
+        }
         if request.method == "POST" {
             _ = ccurl_easy_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
             request.body.withUnsafeBytes { _ = ccurl_easy_setopt_ptr(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress)) }

@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// Thread-safe: `start` and `cancel` may be called from any thread; they queue the change and
 /// wake the loop through an eventfd. Handlers run on the multi thread and must return quickly.
-final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `timeout` are touched only on its thread
+public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `timeout` are touched only on its thread
     private struct Pending {
         var adds: [CurlTransfer] = []
         var cancels: [UInt64] = []
@@ -29,7 +29,7 @@ final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `timeout`
     static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// Returns nil when libcurl or the kernel cannot provide a multi handle, epoll or eventfd.
-    init?() {
+    public init?() {
         _ = Self.globalInit
         let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         let wakeup = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
@@ -54,7 +54,7 @@ final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `timeout`
 
     /// Starts a transfer. Returns its id for `cancel`, or nil when shutting down or libcurl
     /// cannot allocate (then `handlers.end` is not called).
-    func start(_ request: HTTPRequest, handlers: TransferHandlers) -> UInt64? {
+    public func start(_ request: HTTPRequest, handlers: TransferHandlers) -> UInt64? {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         guard let transfer = CurlTransfer(id: id, request: request, handlers: handlers) else { return nil }
         let accepted = pending.withLock { state in
@@ -68,13 +68,13 @@ final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `timeout`
     }
 
     /// Stops a transfer at once; its `end` reports `.cancelled`. Unknown ids are ignored.
-    func cancel(_ id: UInt64) {
+    public func cancel(_ id: UInt64) {
         pending.withLock { $0.cancels.append(id) }
         wake()
     }
 
     /// Cancels every transfer and stops the thread; blocks until it has. Call once.
-    func shutdown() {
+    public func shutdown() {
         pending.withLock { $0.stopping = true }
         wake()
         stopped.wait()

@@ -1,0 +1,196 @@
+import Dispatch
+import JSONSupport
+import Synchronization
+
+/// Every configured server, each under its own supervisor, seen as one tool source: the merged
+/// catalog, calls routed by exposed name, and a status per server.
+///
+/// One bad server never blocks the others: each connects on its own thread, and `start()`
+/// returns at once. A call to a server that is down fails at once with `.serverDown`.
+/// Thread-safe; `start()` and `stop()` are called once each, by the owner.
+public final class ServerFleet: Sendable {
+    /// A request in flight, for cancelling it.
+    public struct Ticket: Sendable {
+        let connection: ServerConnection
+        let id: RequestID
+
+        /// Stops waiting and tells the server (notifications/cancelled, or closing the HTTP stream).
+        public func cancel(reason: String = "cancelled by the client") { connection.cancel(id, reason: reason) }
+    }
+
+    private struct Published {
+        var catalog = MergedCatalog()
+        var state = ""
+    }
+
+    public let settings: ClientSettings
+    private let supervisors: [String: ServerSupervisor]
+    /// Held across a whole refresh, so a stale computation never overwrites a newer one.
+    private let published = Mutex(Published())
+    private let onCatalogChange: @Sendable () -> Void
+    private let onStateChange: @Sendable (JSONValue) -> Void
+
+    /// - Parameters:
+    ///   - log: every line, with the server it concerns (nil: the fleet itself).
+    ///   - onCatalogChange: the merged listing changed (a server came up, went down, or re-listed).
+    ///   - onStateChange: `{"state": "up"|"degraded"|"down", "detail": ...}` changed.
+    public init(definitions: [ServerDefinition], settings: ClientSettings, log: @escaping @Sendable (String?, LogLevel, String) -> Void,
+                onCatalogChange: @escaping @Sendable () -> Void, onStateChange: @escaping @Sendable (JSONValue) -> Void) {
+        self.settings = settings
+        self.onCatalogChange = onCatalogChange
+        self.onStateChange = onStateChange
+        let holder = WeakFleet()
+        var supervisors: [String: ServerSupervisor] = [:]
+        for definition in definitions {
+            supervisors[definition.name] = ServerSupervisor(definition: definition, settings: settings,
+                                                            log: { level, line in log(definition.name, level, line) },
+                                                            onChange: { holder.fleet?.refresh() })
+        }
+        self.supervisors = supervisors
+        holder.fleet = self
+        for definition in definitions where definition.problem != nil {
+            log(definition.name, .error, "not started: \(definition.problem ?? "")")
+        }
+    }
+
+    /// Starts every enabled server's supervisor; returns at once.
+    public func start() {
+        for supervisor in supervisors.values { supervisor.start() }
+        refresh()
+    }
+
+    /// Stops every server in parallel and waits for all of them (bounded by the stop sequence).
+    public func stop() {
+        let all = Array(supervisors.values)
+        for supervisor in all { supervisor.beginStop() }
+        DispatchQueue.concurrentPerform(iterations: all.count) { all[$0].stop() }
+    }
+
+    public var catalog: MergedCatalog { published.withLock { $0.catalog } }
+
+    /// Calls a tool by its exposed name. `completion` gets the server's result or the failure
+    /// (`.notFound`, `.serverDown`, `.timeout`, `.serverError`, ...); never after `ticket.cancel()`.
+    /// - Parameter timeout: seconds for this call (capped by requests.max_timeout); nil: the server's default.
+    @discardableResult
+    public func callTool(_ name: String, arguments: JSONValue, timeout: Double?, progress: (@Sendable (ProgressUpdate) -> Void)?,
+                         completion: @escaping @Sendable (Route?, Result<JSONValue, MCPError>) -> Void) -> Ticket? {
+        let catalog = self.catalog
+        guard let route = catalog.toolRoutes[name] else {
+            if let route = catalog.downRoutes[name] {
+                completion(route, .failure(downError(route.server)))
+            } else {
+                completion(nil, .failure(MCPError(.notFound, "unknown tool '\(name.prefix(200))'")))
+            }
+            return nil
+        }
+        let params: JSONValue = .object(["name": .string(route.name), "arguments": arguments])
+        return send("tools/call", params: params, to: route.server, name: route.name, timeout: timeout, progress: progress) {
+            completion(route, $0)
+        }
+    }
+
+    /// Gets a prompt by its exposed name, with string arguments.
+    @discardableResult
+    public func getPrompt(_ name: String, arguments: [String: String],
+                          completion: @escaping @Sendable (Route?, Result<JSONValue, MCPError>) -> Void) -> Ticket? {
+        let catalog = self.catalog
+        guard let route = catalog.promptRoutes[name] else {
+            if let route = catalog.downRoutes[name] {
+                completion(route, .failure(downError(route.server)))
+            } else {
+                completion(nil, .failure(MCPError(.notFound, "unknown prompt '\(name.prefix(200))'")))
+            }
+            return nil
+        }
+        let params: JSONValue = .object(["name": .string(route.name), "arguments": .object(arguments.mapValues(JSONValue.string))])
+        return send("prompts/get", params: params, to: route.server, name: route.name, timeout: nil, progress: nil) { completion(route, $0) }
+    }
+
+    /// Reads a resource: from `server` if given, else from the server that listed `uri`.
+    @discardableResult
+    public func readResource(_ uri: String, server: String?,
+                             completion: @escaping @Sendable (String?, Result<JSONValue, MCPError>) -> Void) -> Ticket? {
+        let listedBy = catalog.resourceServers[uri] ?? []
+        let target: String?
+        if let server {
+            target = supervisors[server] == nil ? nil : server
+        } else {
+            target = listedBy.first ?? (supervisors.count == 1 ? supervisors.keys.first : nil)
+        }
+        guard let target else {
+            let message = server.map { "unknown server '\($0.prefix(200))'" } ?? "no server lists the resource '\(uri.prefix(500))'; name the server"
+            completion(nil, .failure(MCPError(.notFound, message)))
+            return nil
+        }
+        return send("resources/read", params: .object(["uri": .string(uri)]), to: target, name: uri, timeout: nil, progress: nil) {
+            completion(target, $0)
+        }
+    }
+
+    private func send(_ method: String, params: JSONValue, to server: String, name: String, timeout: Double?,
+                      progress: (@Sendable (ProgressUpdate) -> Void)?, completion: @escaping RequestCompletion) -> Ticket? {
+        guard let supervisor = supervisors[server], let connection = supervisor.connection else {
+            completion(.failure(downError(server)))
+            return nil
+        }
+        let seconds = min(timeout ?? supervisor.definition.timeout ?? settings.requestTimeout, settings.maxRequestTimeout)
+        guard let id = connection.request(method, params: params, name: name, timeout: seconds, maxTimeout: settings.maxRequestTimeout,
+                                          progress: progress, completion: completion) else { return nil }
+        return Ticket(connection: connection, id: id)
+    }
+
+    private func downError(_ server: String) -> MCPError {
+        guard let snapshot = supervisors[server]?.snapshot else { return .serverDown("server '\(server)' is not configured") }
+        var message = "server '\(server)' is \(snapshot.state == "starting" ? "still starting" : snapshot.state)"
+        if let error = snapshot.lastError { message += " (\(error))" }
+        if let retryAt = snapshot.retryAt, snapshot.state == "down" {
+            message += "; next attempt in \(PendingRequest.seconds((max(0, retryAt - Monotonic.now) * 10).rounded() / 10))"
+        }
+        return .serverDown(message)
+    }
+
+    /// `{"state", "servers": [...]}` for the "status" op and describe().
+    public var status: JSONValue {
+        let servers = supervisors.keys.sorted().compactMap { supervisors[$0]?.statusJSON }
+        return .object(["state": .string(Self.overallState(servers)), "servers": .array(servers)])
+    }
+
+    /// up: every enabled server is up (or there are none); down: none is; degraded otherwise.
+    static func overallState(_ servers: [JSONValue]) -> String {
+        let enabled = servers.filter { $0["state"]?.stringValue != "disabled" }
+        let up = enabled.filter { $0["state"]?.stringValue == "up" }.count
+        if up == enabled.count { return "up" }
+        return up == 0 ? "down" : "degraded"
+    }
+
+    /// Recomputes the merged catalog and the overall state; reports what changed, in order.
+    func refresh() {
+        published.withLock { published in
+            var known: [String: ServerCatalog] = [:]
+            var up = Set<String>()
+            var states: [String] = []
+            for (name, supervisor) in supervisors {
+                let snapshot = supervisor.snapshot
+                if let catalog = snapshot.catalog { known[name] = catalog }
+                if snapshot.state == "up" { up.insert(name) }
+                if supervisor.definition.enabled { states.append("\(name): \(snapshot.state)") }
+            }
+            let merged = MergedCatalog(known: known, up: up)
+            let state = Self.overallState(supervisors.values.map(\.statusJSON))
+            let detail = states.sorted().joined(separator: ", ")
+            if published.catalog != merged {
+                published.catalog = merged
+                onCatalogChange()
+            }
+            if published.state != state + detail {
+                published.state = state + detail
+                onStateChange(.object(["state": .string(state), "detail": .string(detail)]))
+            }
+        }
+    }
+}
+
+/// Lets supervisors reach the fleet that owns them without a retain cycle.
+private final class WeakFleet: @unchecked Sendable {  // written once, in the fleet's init, before any supervisor runs
+    weak var fleet: ServerFleet?
+}

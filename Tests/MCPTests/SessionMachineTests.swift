@@ -1,0 +1,74 @@
+import Foundation
+import Host
+@testable import MCPClient
+import Testing
+
+/// Era detection and the handshake as a plain state machine: no processes, no sockets.
+@Suite struct SessionMachineTests {
+    func discoverResult(_ versions: [String]) -> JSONValue {
+        .object(["supportedVersions": .array(versions.map(JSONValue.string)), "capabilities": .object(["tools": .object([:])]),
+                 "_meta": .object(["io.modelcontextprotocol/serverInfo": .object(["name": .string("s")])])])
+    }
+
+    @Test func aDiscoverResultMeansModernWithoutAHandshake() {
+        var machine = SessionMachine(channel: .stdio)
+        guard case .request("server/discover", let params)? = machine.start().first else { Issue.record("no discover"); return }
+        #expect(params["_meta"]?["io.modelcontextprotocol/protocolVersion"] == .string("2026-07-28"))
+        let steps = machine.received(.result(discoverResult(["2026-07-28"])))
+        guard case .established(let info)? = steps.first else { Issue.record("not established: \(steps)"); return }
+        #expect(info.era == .modern)
+        #expect(info.serverInfo?["name"] == .string("s"))
+        #expect(steps.count == 1, "no notifications/initialized in the modern era")
+    }
+
+    @Test(arguments: [
+        SessionMachine.Reply.error(RPCError(code: -32601, message: "Method not found")),
+        .error(RPCError(code: -32602, message: "Invalid request parameters")),  // mcp-server-sqlite's answer
+        .timeout,
+    ])
+    func anyOtherErrorOrSilenceFallsBackToInitialize(reply: SessionMachine.Reply) {
+        var machine = SessionMachine(channel: .stdio)
+        _ = machine.start()
+        guard case .request("initialize", let params)? = machine.received(reply).first else { Issue.record("no initialize"); return }
+        #expect(params["protocolVersion"] == .string("2025-11-25"))
+        let steps = machine.received(.result(.object(["protocolVersion": .string("2025-06-18"), "capabilities": .object([:])])))
+        #expect(steps.first == .notify(method: "notifications/initialized", params: nil))
+        guard case .established(let info)? = steps.last else { Issue.record("not established"); return }
+        #expect(info.era == .legacy)
+        #expect(info.version == "2025-06-18")
+    }
+
+    @Test func unsupportedVersionRetriesOnceWithAVersionTheServerNames() {
+        var machine = SessionMachine(channel: .stdio)
+        _ = machine.start()
+        let rejection = RPCError(code: -32022, message: "unsupported", data: .object(["supported": .array([.string("2026-07-28")])]))
+        guard case .request("server/discover", _)? = machine.received(.error(rejection)).first else { Issue.record("no retry"); return }
+        guard case .request("initialize", _)? = machine.received(.error(rejection)).first else { Issue.record("no fallback after the retry"); return }
+    }
+
+    @Test func overHTTPAModernRejectionBodyMeansModernAndOther4xxMeansLegacy() {
+        var modern = SessionMachine(channel: .http)
+        _ = modern.start()
+        let body: JSONValue = .object(["error": .object(["code": .int(-32020), "message": .string("header mismatch")])])
+        #expect(modern.received(.httpStatus(400, body: body)) == [.failed("the server rejected the modern request: header mismatch")])
+        var legacy = SessionMachine(channel: .http)
+        _ = legacy.start()
+        let missingSession: JSONValue = .object(["error": .object(["code": .int(-32600), "message": .string("Bad Request: Missing session ID")])])
+        guard case .request("initialize", _)? = legacy.received(.httpStatus(400, body: missingSession)).first else { Issue.record("no initialize"); return }
+        var broken = SessionMachine(channel: .http)
+        _ = broken.start()
+        #expect(broken.received(.httpStatus(503, body: nil)) == [.failed("the server answered HTTP 503")])
+    }
+
+    @Test func aLegacyHintSkipsDiscoveryAndBadVersionsFail() {
+        var machine = SessionMachine(channel: .stdio, hint: .legacy)
+        guard case .request("initialize", _)? = machine.start().first else { Issue.record("discovery was not skipped"); return }
+        let steps = machine.received(.result(.object(["protocolVersion": .string("1999-01-01")])))
+        guard case .failed(let reason)? = steps.first else { Issue.record("accepted an unknown version"); return }
+        #expect(reason.hasPrefix("the server chose protocol version 1999-01-01"))
+        var http = SessionMachine(channel: .http, hint: .legacy)
+        _ = http.start()
+        guard case .failed(let old)? = http.received(.httpStatus(405, body: nil)).first else { Issue.record("no failure"); return }
+        #expect(old.contains("old HTTP+SSE transport"))
+    }
+}

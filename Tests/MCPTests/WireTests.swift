@@ -1,0 +1,81 @@
+import CurlHTTP
+import Foundation
+import Host
+@testable import MCPClient
+import Testing
+
+/// Framing and decoding, without processes or sockets.
+@Suite struct WireTests {
+    func feed(_ buffer: inout LineBuffer, _ text: String) -> [LineBuffer.Item] {
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBytes { buffer.append(UnsafeRawBufferPointer($0)) }
+    }
+
+    @Test func linesAreSplitAcrossChunksAndCRLFIsAccepted() {
+        var buffer = LineBuffer(maxLineBytes: 100)
+        #expect(feed(&buffer, "{\"a\":").isEmpty)
+        #expect(feed(&buffer, "1}\r\n{\"b\":2}\n\n{\"c\"") == [.line(Array("{\"a\":1}".utf8)), .line(Array("{\"b\":2}".utf8))])
+        #expect(buffer.unfinishedCount == 4)
+    }
+
+    @Test func anOverlongLineIsDroppedAndTheNextOneStillArrives() {
+        var buffer = LineBuffer(maxLineBytes: 10)
+        #expect(feed(&buffer, String(repeating: "x", count: 8)).isEmpty)
+        #expect(feed(&buffer, String(repeating: "y", count: 30)).isEmpty, "nothing is buffered beyond the limit")
+        #expect(buffer.unfinishedCount == 38)
+        #expect(feed(&buffer, "z\nok\n") == [.tooLong(bytes: 39), .line(Array("ok".utf8))])
+    }
+
+    @Test func messagesOfEveryKindDecode() throws {
+        #expect(try JSONRPC.decode(Array(#"{"jsonrpc":"2.0","id":7,"result":{"x":1}}"#.utf8)) == [.result(id: .number(7), .object(["x": .int(1)]))])
+        #expect(try JSONRPC.decode(Array(#"{"jsonrpc":"2.0","id":"a","error":{"code":-32601,"message":"nope"}}"#.utf8))
+                == [.error(id: .string("a"), RPCError(code: -32601, message: "nope"))])
+        #expect(try JSONRPC.decode(Array(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.utf8)) == [.request(id: .number(1), method: "ping", params: nil)])
+        #expect(try JSONRPC.decode(Array(#"[{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":2,"result":{}}]"#.utf8)).count == 2)
+        #expect(throws: JSONRPC.DecodingFailure.self) { try JSONRPC.decode(Array("not json".utf8)) }
+        #expect(throws: JSONRPC.DecodingFailure.self) { try JSONRPC.decode(Array(#"{"jsonrpc":"2.0","id":1}"#.utf8)) }
+        #expect(throws: JSONRPC.DecodingFailure.self) { try JSONRPC.decode(Array("[]".utf8)) }
+    }
+
+    @Test func encodedMessagesAreOneLine() {
+        let body = JSONRPC.request(id: .number(3), method: "tools/call", params: .object(["text": .string("a\nb")]))
+        #expect(!body.contains(UInt8(ascii: "\n")))
+        #expect(String(decoding: body, as: UTF8.self) == #"{"id":3,"jsonrpc":"2.0","method":"tools/call","params":{"text":"a\nb"}}"#)
+    }
+
+    @Test func modernRequestsCarryTheEnvelopeAndProgressToken() {
+        let session = SessionInfo(era: .modern, version: "2026-07-28", capabilities: .object([:]))
+        let params = session.params(.object(["name": .string("t")]), progressToken: .number(9), logLevel: "info")
+        let meta = params?["_meta"]
+        #expect(meta?["io.modelcontextprotocol/protocolVersion"] == .string("2026-07-28"))
+        #expect(meta?["io.modelcontextprotocol/clientCapabilities"] == .object([:]))
+        #expect(meta?["io.modelcontextprotocol/clientInfo"]?["name"] == .string("switchboard"))
+        #expect(meta?["io.modelcontextprotocol/logLevel"] == .string("info"))
+        #expect(meta?["progressToken"] == .int(9))
+        let legacy = SessionInfo(era: .legacy, version: "2025-06-18", capabilities: .object([:]))
+        #expect(legacy.params(.object([:]), progressToken: nil) == .object([:]), "legacy requests carry no envelope")
+        #expect(legacy.params(nil, progressToken: .number(1))?["_meta"] == .object(["progressToken": .int(1)]))
+    }
+
+    @Test func sseEventsSplitAnywhereParse() {
+        var parser = SSEParser(maxEventBytes: 1000)
+        var events = parser.feed(": keep-alive\r\nid: 1\r\nretry: 250\r\ndata: {\"a\":")
+        events += parser.feed("1}\r\n\r\nevent: other\ndata: x\ndata: y\n\nid: 2\ndata:\n\n")
+        #expect(events == [SSEParser.Event(data: #"{"a":1}"#, id: "1"), SSEParser.Event(type: "other", data: "x\ny", id: "1"),
+                           SSEParser.Event(data: "", id: "2")])
+        #expect(parser.lastEventID == "2")
+        #expect(parser.retryMilliseconds == 250)
+    }
+
+    @Test func anOversizedSSEEventIsDroppedNotBuffered() {
+        var parser = SSEParser(maxEventBytes: 16)
+        let events = parser.feed("data: " + String(repeating: "x", count: 100) + "\n\ndata: ok\n\n")
+        #expect(events == [SSEParser.Event(data: "ok")])
+        #expect(parser.droppedEvents == 1)
+    }
+
+    @Test func nonASCIIHeaderValuesAreBase64Encoded() {
+        #expect(HTTPTransport.headerValue("get_time") == "get_time")
+        #expect(HTTPTransport.headerValue("café") == "=?base64?Y2Fmw6k=?=")
+    }
+}
