@@ -42,7 +42,7 @@ let package = Package(
                 linkerSettings: cPluginLinkerSettings),
         .target(name: "ExampleSwift", dependencies: ["PluginABI", "PluginKit"], path: "Plugins/ExampleSwift"),
 
-        // libcurl's multi interface on one thread, and SSE parsing: compiled into each plugin that speaks HTTP.
+        // libcurl's multi interface on one thread: compiled into each plugin that speaks HTTP.
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
 
         // The OpenAI-compatible chat client compiled into each provider plugin.
@@ -59,7 +59,7 @@ let package = Package(
         // The MCP client (wire, sessions in both eras, stdio and HTTP transports, supervision) and
         // the plugin that makes it the "mcp" tool source.
         .target(name: "MCPSystem", path: "Plugins/MCP/System"),  // GNU libc calls Swift's Glibc hides (pipe2, spawn chdir)
-        .target(name: "MCPClient", dependencies: ["JSONSupport", "CurlHTTP", "MCPSystem"], path: "Plugins/MCP/Client"),
+        .target(name: "MCPClient", dependencies: ["JSONSupport", "CurlHTTP", "ProviderCore", "MCPSystem"], path: "Plugins/MCP/Client"),
         .target(name: "MCP", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "MCPClient"], path: "Plugins/MCP/Plugin"),
 
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
@@ -73,8 +73,8 @@ let package = Package(
         .target(name: "PluginTestKit", dependencies: ["Host"], path: "Tests/PluginTestKit"),
         .testTarget(name: "JSONSupportTests", dependencies: ["JSONSupport"]),
         .testTarget(name: "NativeToolsTests", dependencies: ["Host", "PluginTestKit"]),
-        .testTarget(name: "MCPTests", dependencies: ["Host", "PluginTestKit", "MCPClient", "CurlHTTP"], exclude: ["Servers"]),
-        .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible"]),
+        .testTarget(name: "MCPTests", dependencies: ["Host", "PluginTestKit", "MCPClient"], exclude: ["Servers"]),
+        .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible", "PluginTestKit"]),
         // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.
         .executableTarget(name: "StoreCrashDriver", dependencies: ["Host"], path: "Tests/StoreCrashDriver"),
 

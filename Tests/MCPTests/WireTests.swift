@@ -1,7 +1,7 @@
-import CurlHTTP
 import Foundation
 import Host
 @testable import MCPClient
+import Synchronization
 import Testing
 
 /// Framing and decoding, without processes or sockets.
@@ -57,21 +57,35 @@ import Testing
         #expect(legacy.params(nil, progressToken: .number(1))?["_meta"] == .object(["progressToken": .int(1)]))
     }
 
-    @Test func sseEventsSplitAnywhereParse() {
-        var parser = SSEParser(maxEventBytes: 1000)
-        var events = parser.feed(": keep-alive\r\nid: 1\r\nretry: 250\r\ndata: {\"a\":")
-        events += parser.feed("1}\r\n\r\nevent: other\ndata: x\ndata: y\n\nid: 2\ndata:\n\n")
-        #expect(events == [SSEParser.Event(data: #"{"a":1}"#, id: "1"), SSEParser.Event(type: "other", data: "x\ny", id: "1"),
-                           SSEParser.Event(data: "", id: "2")])
-        #expect(parser.lastEventID == "2")
-        #expect(parser.retryMilliseconds == 250)
+    /// A response stream as the HTTP transport reads it: SSE split anywhere, a priming event with
+    /// empty data, a notification before the response, the event id kept for resumption.
+    @Test func anSSEResponseStreamDeliversItsMessagesAndNotesTheEventID() {
+        let delivered = Mutex<[TransportEvent]>([])
+        let exchange = HTTPExchange(awaiting: .number(7), maxMessageBytes: 1000) { event in delivered.withLock { $0.append(event) } }
+        exchange.head(200, ["content-type": "text/event-stream"])
+        let body = "id: 1\nretry: 250\ndata:\n\nid: 2\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":7,\"progress\":1}}\r\n\r\n"
+            + "id: 3\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}\n\n"
+        var bytes = Array(body.utf8)
+        for start in stride(from: 0, to: bytes.count, by: 7) {  // chunks that split lines and CRLFs
+            let end = min(start + 7, bytes.count)
+            #expect(bytes[start..<end].withUnsafeBytes { exchange.body($0) })
+        }
+        bytes.removeAll()
+        let messages = delivered.withLock { $0.compactMap { if case .message(let message) = $0 { return message } else { return nil } } }
+        #expect(messages.count == 2)
+        #expect(messages.last == .result(id: .number(7), .object([:])))
+        #expect(exchange.sawResponse)
+        #expect(exchange.lastEventID == "3")
+        #expect(exchange.retryMilliseconds == 250)
     }
 
-    @Test func anOversizedSSEEventIsDroppedNotBuffered() {
-        var parser = SSEParser(maxEventBytes: 16)
-        let events = parser.feed("data: " + String(repeating: "x", count: 100) + "\n\ndata: ok\n\n")
-        #expect(events == [SSEParser.Event(data: "ok")])
-        #expect(parser.droppedEvents == 1)
+    @Test func anSSEEventOverTheLimitAbortsTheResponse() {
+        let exchange = HTTPExchange(awaiting: .number(1), maxMessageBytes: 64) { _ in }
+        exchange.head(200, ["content-type": "text/event-stream; charset=utf-8"])
+        let body = Array(("data: " + String(repeating: "x", count: 200) + "\n\n").utf8)
+        #expect(!body.withUnsafeBytes { exchange.body($0) }, "the transfer is stopped")
+        #expect(exchange.overflowed)
+        #expect(!exchange.sawResponse)
     }
 
     @Test func nonASCIIHeaderValuesAreBase64Encoded() {

@@ -1,10 +1,11 @@
 import Foundation
 import Host
+import PluginTestKit
 import Testing
 
 /// `switchboard ask`, run as an operator checking a key or a model, against the mock.
 @Suite struct AskCommandTests {
-    func ask(_ arguments: [String], mock: MockLLM, model: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    func ask(_ arguments: [String], mock: MockLLM, model: String) async throws -> (status: Int32, stdout: String, stderr: String) {
         let folder = NSTemporaryDirectory() + "ask-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder + "/plugins", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -24,42 +25,44 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, stderr)
+        return await offThePool {  // blocking reads and the wait stay off the cooperative pool
+            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, stdout, stderr)
+        }
     }
 
-    @Test func printsTheReplyAsItStreamsReasoningApartAndUsageAtTheEnd() throws {
-        let mock = try MockLLM()
+    @Test func printsTheReplyAsItStreamsReasoningApartAndUsageAtTheEnd() async throws {
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
-        let result = try ask(["Say hello"], mock: mock, model: "mock/reasoning?field=reasoning_content")
+        let result = try await ask(["Say hello"], mock: mock, model: "mock/reasoning?field=reasoning_content")
         #expect(result.status == 0)
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "Answer.")
         #expect(result.stderr.contains("[reasoning] Let me think."))
         #expect(result.stderr.contains("[usage] prompt 11, completion 7, total 18, cached 3"))
     }
 
-    @Test func providerAndModelCanBeChosen() throws {
-        let mock = try MockLLM()
+    @Test func providerAndModelCanBeChosen() async throws {
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
-        let groq = try ask(["--provider", "groq", "hi"], mock: mock, model: "unused")
+        let groq = try await ask(["--provider", "groq", "hi"], mock: mock, model: "unused")
         #expect(groq.status == 0 && groq.stdout.hasPrefix("w0 w1 "))
-        let model = try ask(["--model", "mock/text?chunks=1", "hi"], mock: mock, model: "mock/status?code=500")
+        let model = try await ask(["--model", "mock/text?chunks=1", "hi"], mock: mock, model: "mock/status?code=500")
         #expect(model.status == 0 && model.stdout.hasPrefix("w0 "))
     }
 
-    @Test func aProviderErrorExitsNonZeroWithTheErrorAndNoKey() throws {
-        let mock = try MockLLM()
+    @Test func aProviderErrorExitsNonZeroWithTheErrorAndNoKey() async throws {
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
-        let result = try ask(["hi"], mock: mock, model: "mock/status?code=401")
+        let result = try await ask(["hi"], mock: mock, model: "mock/status?code=401")
         #expect(result.status == 1)
         #expect(result.stderr.contains("switchboard: openai error"))
         #expect(result.stderr.contains("(HTTP 401)"))
         #expect(!result.stderr.contains("sk-test-secret-4242"))
-        let unknown = try ask(["--provider", "nope", "hi"], mock: mock, model: "m")
+        let unknown = try await ask(["--provider", "nope", "hi"], mock: mock, model: "m")
         #expect(unknown.status == 1 && unknown.stderr.contains("no loaded plugin offers a provider named 'nope' (available: groq, openai)"))
-        let empty = try ask([], mock: mock, model: "m")
+        let empty = try await ask([], mock: mock, model: "m")
         #expect(empty.status == 2)
     }
 }

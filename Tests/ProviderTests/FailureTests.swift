@@ -8,7 +8,7 @@ import Testing
     func details(_ event: PluginEvent?) throws -> JSONValue { try JSONValue.parse(try #require(event).data) }
 
     @Test func retriesA429AfterItsRetryAfter() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func retries5xxWithBackoffThenGivesUpWithAStructuredError() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func a401IsNotRetriedAndTheKeyNeverAppears() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func aHungServerTimesOut() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock, ["timeout": .double(0.5), "retry": .object(["max_attempts": .int(1)])])
         defer { provider.destroy() }
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func aConnectionDroppedMidStreamIsAnErrorAndNeverRetried() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test func aMidStreamErrorObjectBecomesAnErrorEvent() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func malformedJSONInTheStreamIsAnErrorEvent() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func cancellingStopsTheTransferAtOnce() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -120,7 +120,7 @@ import Testing
     }
 
     @Test func theCircuitOpensAfterConsecutiveFailures() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock, ["retry": .object(["max_attempts": .int(1)]),
                                                                "circuit_breaker": .object(["failure_threshold": .int(2), "cooldown": .int(60)])])
@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func concurrencyLimitQueuesTheExcessInsteadOfFailing() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock, ["limits": .object(["max_concurrent": .int(1)])])
         defer { provider.destroy() }

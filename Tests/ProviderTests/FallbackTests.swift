@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func aProviderThatFailsBeforeStreamingIsReplacedByTheNextWithItsModel() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let failing = try ProviderHarness.create(mock: mock, ["model": .string("mock/status?code=500"), "retry": .object(["max_attempts": .int(1)])])
         let backup = try ProviderHarness.create(mock: mock, plugin: "Groq", component: "groq")
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func anErrorAfterStreamingBeganIsNotHiddenByAFallback() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let dropping = try ProviderHarness.create(mock: mock, ["model": .string("mock/drop?after=2")])
         let backup = try ProviderHarness.create(mock: mock, plugin: "Groq", component: "groq")
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func theLastCandidatesErrorReachesTheClient() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let first = try ProviderHarness.create(mock: mock, ["model": .string("mock/status?code=401")])
         let second = try ProviderHarness.create(mock: mock, plugin: "Groq", component: "groq", ["model": .string("mock/status?code=503"), "retry": .object(["max_attempts": .int(1)])])

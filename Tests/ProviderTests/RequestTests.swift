@@ -6,7 +6,7 @@ import Testing
 /// What the providers send: parameter pass-through, per-request overrides, keys, quirks.
 @Suite struct RequestTests {
     @Test func configParametersPassThroughAndTheRequestOverridesThem() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock, ["temperature": .double(0.3), "brand_new_parameter": .int(7), "max_tokens": .int(50)])
         defer { provider.destroy() }
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func openAIReasoningModelsGetMaxCompletionTokens() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock, ["model": .string("o3-mini"), "max_tokens": .int(99), "temperature": .double(0.5)])
         defer { provider.destroy() }
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func groqDropsParametersItRejects() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock, plugin: "Groq", component: "groq", ["logprobs": .bool(true), "n": .int(2)])
         defer { provider.destroy() }
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func baseURLComesFromConfigThenEnvironmentThenDefault() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         setenv("GROQ_BASE_URL", mock.baseURL, 1)  // only the Groq plugin reads this variable
         defer { unsetenv("GROQ_BASE_URL") }

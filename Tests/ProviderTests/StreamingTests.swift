@@ -5,7 +5,7 @@ import Testing
 /// Streaming against the mock: text, tool calls, reasoning, usage, byte boundaries, non-streaming.
 @Suite struct StreamingTests {
     @Test func streamsTextThenUsageFinishAndOneTerminal() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -19,7 +19,7 @@ import Testing
 
     @Test(arguments: [1, 3, 7, 64])
     func chunksSplitAtArbitraryByteBoundariesDecodeTheSame(split: Int) async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -34,7 +34,7 @@ import Testing
 
     @Test(arguments: ["reasoning", "reasoning_content", "thinking", "reasoning_details"])
     func reasoningArrivesFromWhicheverFieldTheProviderUses(field: String) async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func openRouterCommentsAreSkippedAndItsCostIsKept() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock, plugin: "OpenRouter", component: "openrouter")
         defer { provider.destroy() }
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func nonStreamingRequestsGiveTheSameEvents() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock)
         defer { provider.destroy() }
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func costIsComputedFromThePriceTableWhenTheProviderReportsNone() async throws {
-        let mock = try MockLLM()
+        let mock = try await MockLLM.start()
         defer { mock.stop() }
         let provider = try ProviderHarness.create(mock: mock, ["prices": .object(["mock/text": .object(["prompt": .int(1_000_000), "completion": .int(2_000_000)])])])
         defer { provider.destroy() }

@@ -16,6 +16,18 @@ enum MCPTestPaths {
     static let legacyVenv = repositoryRoot + "/.venv-mcp1/bin"
     /// The system Python, for the SDK-free misbehaving server.
     static let python = "/usr/bin/python3"
+
+    /// Fails at once, saying what to run, when `make test` has not created the virtualenvs
+    /// (rather than waiting for servers that can never start).
+    static func requireVirtualenvs(for commands: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        for command in commands where command.hasPrefix(repositoryRoot + "/.venv") && !FileManager.default.isExecutableFile(atPath: command) {
+            Issue.record("\(command) is missing: run `make test` (or `make venvs`) once to create the MCP test virtualenvs",
+                         sourceLocation: sourceLocation)
+            throw MissingVirtualenv()
+        }
+    }
+
+    struct MissingVirtualenv: Error {}
 }
 
 /// One entry of servers_config.json.
@@ -64,6 +76,7 @@ final class MCPFixture: Sendable {
     /// Waits for one of `FixtureSlots`' places first: Python servers are slow to start, and the
     /// machine has 2 cores, so only a few fixtures run at once (finish() frees the place).
     convenience init(_ servers: [ServerEntry], settings: [String: JSONValue] = [:], connection: [String: JSONValue] = [:]) async throws {
+        try MCPTestPaths.requireVirtualenvs(for: servers.compactMap { $0.fields["command"]?.stringValue })
         await FixtureSlots.shared.acquire()
         do { try self.init(servers: servers, settings: settings, connection: connection) } catch {
             FixtureSlots.shared.release()

@@ -1,6 +1,6 @@
-import CurlHTTP
 import Foundation
 import JSONSupport
+import ProviderCore
 
 /// The receiving side of one HTTP exchange (a POST, or a GET stream): it reads a JSON body or
 /// an SSE stream, hands each JSON-RPC message on, and notes what the transport must know at the
@@ -17,17 +17,19 @@ final class HTTPExchange: @unchecked Sendable {
     private(set) var overflowed = false
     private var body: [UInt8] = []
     private var parser: SSEParser
+    private var outputs: [SSEParser.Output] = []
     private let deliver: @Sendable (TransportEvent) -> Void
 
     init(awaiting: RequestID?, maxMessageBytes: Int, lastEventID: String? = nil, deliver: @escaping @Sendable (TransportEvent) -> Void) {
         self.awaiting = awaiting
         self.maxMessageBytes = maxMessageBytes
         self.deliver = deliver
-        parser = SSEParser(maxEventBytes: maxMessageBytes)
+        // A response stream that ends without its blank line is lost, not complete: no dispatch at the end.
+        parser = SSEParser(configuration: .init(maximumEventSize: maxMessageBytes, dispatchesUnterminatedEventAtEnd: false))
     }
 
-    var lastEventID: String? { parser.lastEventID }
-    var retryMilliseconds: Int? { parser.retryMilliseconds }
+    var lastEventID: String? { parser.lastEventID.isEmpty ? nil : parser.lastEventID }
+    var retryMilliseconds: Int? { parser.reconnectionTime }
 
     func head(_ status: Int, _ headers: [String: String]) {
         self.status = status
@@ -38,10 +40,19 @@ final class HTTPExchange: @unchecked Sendable {
     /// Returns false to abort a body that grew past the limit.
     func body(_ chunk: UnsafeRawBufferPointer) -> Bool {
         if isEventStream && (200..<300).contains(status) {
-            for event in parser.feed(chunk) where event.type == "message" && !event.data.isEmpty {
-                decode(Array(event.data.utf8))  // an empty event only primes resumption
+            outputs.removeAll(keepingCapacity: true)
+            parser.feed(chunk, into: &outputs)
+            for output in outputs {
+                switch output {
+                case .event(let event) where event.type == "message" && !event.data.isEmpty:
+                    decode(event.data)  // an event with empty data only primes resumption
+                case .failure:
+                    overflowed = true  // an event over max_message_bytes: this response is lost
+                    return false
+                case .event, .comment:
+                    break
+                }
             }
-            if parser.droppedEvents > 0 { overflowed = true }
             return true
         }
         guard body.count + chunk.count <= maxMessageBytes else {
