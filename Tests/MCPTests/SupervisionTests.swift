@@ -53,6 +53,18 @@ import Testing
         }
     }
 
+    @Test func aFloodOfStderrIsRateLimitedAndCounted() async throws {
+        try await MCPFixture.with([.misbehaving("loud")]) { fixture in
+            try await fixture.waitUp("loud")
+            #expect(try await fixture.call("spam_stderr", ["lines": .int(5000)])["tool_message"] == .string("done"))
+            try await Task.sleep(for: .milliseconds(1200))  // the next second's budget lets the next line (and the count) through
+            #expect(try await fixture.call("spam_stderr", ["lines": .int(1)])["tool_message"] == .string("done"))
+            try await fixture.waitForLog("stderr lines dropped: more than 200 a second)")
+            let logged = fixture.harness.logLines.filter { $0.contains("loud: stderr: stderr line") }.count
+            #expect(logged <= 400, "at most 200 a second reach the log, not 5000: \(logged)")
+        }
+    }
+
     @Test func shutdownStopsAPoliteServerAtOnceAndKillsAStubbornOne() async throws {
         try await MCPFixture.with([.misbehaving("polite"), .misbehaving("stubborn", ["--stubborn"])], settings: ["shutdown_grace": .double(0.4)]) { fixture in
             try await fixture.waitUp("polite", "stubborn")

@@ -74,15 +74,7 @@ public final class ServerFleet: Sendable {
     @discardableResult
     public func callTool(_ name: String, arguments: JSONValue, timeout: Double?, progress: (@Sendable (ProgressUpdate) -> Void)?,
                          completion: @escaping @Sendable (Route?, Result<JSONValue, MCPError>) -> Void) -> Ticket? {
-        let catalog = self.catalog
-        guard let route = catalog.toolRoutes[name] else {
-            if let route = catalog.downRoutes[name] {
-                completion(route, .failure(downError(route.server)))
-            } else {
-                completion(nil, .failure(MCPError(.notFound, "unknown tool '\(name.prefix(200))'")))
-            }
-            return nil
-        }
+        guard let route = route(name, kind: "tool", in: \.toolRoutes, orFail: completion) else { return nil }
         let params: JSONValue = .object(["name": .string(route.name), "arguments": arguments])
         return send("tools/call", params: params, to: route.server, name: route.name, timeout: timeout, progress: progress) {
             completion(route, $0)
@@ -93,15 +85,7 @@ public final class ServerFleet: Sendable {
     @discardableResult
     public func getPrompt(_ name: String, arguments: [String: String],
                           completion: @escaping @Sendable (Route?, Result<JSONValue, MCPError>) -> Void) -> Ticket? {
-        let catalog = self.catalog
-        guard let route = catalog.promptRoutes[name] else {
-            if let route = catalog.downRoutes[name] {
-                completion(route, .failure(downError(route.server)))
-            } else {
-                completion(nil, .failure(MCPError(.notFound, "unknown prompt '\(name.prefix(200))'")))
-            }
-            return nil
-        }
+        guard let route = route(name, kind: "prompt", in: \.promptRoutes, orFail: completion) else { return nil }
         let params: JSONValue = .object(["name": .string(route.name), "arguments": .object(arguments.mapValues(JSONValue.string))])
         return send("prompts/get", params: params, to: route.server, name: route.name, timeout: nil, progress: nil) { completion(route, $0) }
     }
@@ -125,6 +109,20 @@ public final class ServerFleet: Sendable {
         return send("resources/read", params: .object(["uri": .string(uri)]), to: target, name: uri, timeout: nil, progress: nil) {
             completion(target, $0)
         }
+    }
+
+    /// The server of an exposed tool or prompt name; nil after telling `completion` why there is
+    /// none: the server is down (its route is known) or the name is unknown.
+    private func route(_ name: String, kind: String, in routes: KeyPath<MergedCatalog, [String: Route]>,
+                       orFail completion: @Sendable (Route?, Result<JSONValue, MCPError>) -> Void) -> Route? {
+        let catalog = self.catalog
+        if let route = catalog[keyPath: routes][name] { return route }
+        if let route = catalog.downRoutes[name] {
+            completion(route, .failure(downError(route.server)))
+        } else {
+            completion(nil, .failure(MCPError(.notFound, "unknown \(kind) '\(name.prefix(200))'")))
+        }
+        return nil
     }
 
     private func send(_ method: String, params: JSONValue, to server: String, name: String, timeout: Double?,

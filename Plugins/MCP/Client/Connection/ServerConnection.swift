@@ -25,6 +25,28 @@ public final class ServerConnection: Sendable {
         var session: SessionInfo?
         var closed: String?
         var garbageLines = 0
+        var stderrBudget = LogBudget()
+    }
+
+    /// At most `perSecond` stderr lines a second reach the host log; the rest are counted, and
+    /// the count is logged with the next line that gets through.
+    struct LogBudget {
+        static let perSecond = 200
+        var second = 0.0
+        var used = 0
+        var dropped = 0
+
+        /// Whether a line may be logged now; the number dropped before it, when it may.
+        mutating func admit(now: Double) -> (Bool, droppedBefore: Int) {
+            if now - second >= 1 { (second, used) = (now, 0) }
+            guard used < Self.perSecond else {
+                dropped += 1
+                return (false, 0)
+            }
+            used += 1
+            defer { dropped = 0 }
+            return (true, dropped)
+        }
     }
 
     public let server: String
@@ -200,7 +222,11 @@ public final class ServerConnection: Sendable {
         switch event {
         case .message(let message): receive(message)
         case .requestFailed(let id, let failure): requestFailed(id, failure)
-        case .stderr(let line): log(.info, "stderr: \(line)")
+        case .stderr(let line):
+            let (admitted, dropped) = state.withLock { $0.stderrBudget.admit(now: Monotonic.now) }
+            guard admitted else { return }
+            if dropped > 0 { log(.warn, "(\(dropped) stderr lines dropped: more than \(LogBudget.perSecond) a second)") }
+            log(.info, "stderr: \(line)")
         case .note(let text): log(.info, text)
         case .garbage(let text):
             let count = state.withLock { state -> Int in state.garbageLines += 1; return state.garbageLines }
