@@ -75,6 +75,8 @@ let package = Package(
         .testTarget(name: "NativeToolsTests", dependencies: ["Host", "PluginTestKit"]),
         .testTarget(name: "MCPTests", dependencies: ["Host", "PluginTestKit", "MCPClient"], exclude: ["Servers"]),
         .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible", "PluginTestKit"]),
+        // The orchestrator: chat turns over the real provider, store and tool plugins.
+        .testTarget(name: "ChatTests", dependencies: ["Host", "PluginABI", "PluginTestKit"]),
         // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.
         .executableTarget(name: "StoreCrashDriver", dependencies: ["Host"], path: "Tests/StoreCrashDriver"),
 

@@ -17,6 +17,12 @@ The request's "model" picks the behaviour, with options as a query string:
   mock/drop?after=3                    stream `after` chunks, then drop the connection
   mock/midstream_error?after=2         stream, then a data line {"error": {...}}
   mock/malformed?after=1               stream, then a data line that is not JSON
+  mock/agent?tool=NAME&args=JSON&hops=1   like a model using tools: while fewer than `hops` tool
+                                       results follow the last user message, call `tool` with `args`
+                                       (ids call_<round>_0; `parallel=2` asks for two calls at once);
+                                       then answer "result: <the last tool result>" in words
+  mock/echo                            answer "echo: <last user message> messages=<count>
+                                       system=<first system message>" in words (context checks)
 
 Every stream ends with a usage chunk and [DONE]. "stream": false gets one chat.completion JSON.
 GET /_requests returns the requests received (method, path, headers, body); DELETE clears them.
@@ -51,9 +57,46 @@ USAGE = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18,
          "prompt_tokens_details": {"cached_tokens": 3}}
 
 
-def script(kind, options):
+def words(text):
+    """A text as content deltas of one word each (the space kept with the word before it)."""
+    pieces = text.split(" ")
+    return [chunk({"content": piece + (" " if i + 1 < len(pieces) else "")}) for i, piece in enumerate(pieces)]
+
+
+def conversation_reply(kind, options, messages):
+    """For agent and echo: ("tools", [calls]) or ("text", reply), from the request's messages."""
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    if kind == "echo":
+        system = next((m.get("content") or "" for m in messages if m.get("role") == "system"), "")
+        user = messages[last_user].get("content") if last_user >= 0 else ""
+        return "text", f"echo: {user} messages={len(messages)} system={system}"
+    results = [m for m in messages[last_user + 1:] if m.get("role") == "tool"]
+    rounds = len([m for m in messages[last_user + 1:] if m.get("role") == "assistant"])
+    if rounds < int(options.get("hops", 1)):
+        calls = [{"id": f"call_{rounds}_{n}", "type": "function",
+                  "function": {"name": options.get("tool", "calculator"), "arguments": options.get("args", "{}")}}
+                 for n in range(int(options.get("parallel", 1)))]
+        return "tools", calls
+    return "text", "result: " + (results[-1].get("content") or "" if results else "none")
+
+
+def script(kind, options, messages=()):
     """The SSE lines of a streamed reply, plus what to do after them ("done", "drop", "error"...)."""
     chunks = int(options.get("chunks", 20))
+    if kind in ("agent", "echo"):
+        what, reply = conversation_reply(kind, options, list(messages))
+        if what == "text":
+            return words(reply) + [chunk(finish="stop")], "done"
+        out = [chunk({"role": "assistant"})]
+        for index, call in enumerate(reply):
+            arguments = call["function"]["arguments"]
+            out.append(chunk({"tool_calls": [{"index": index, "id": call["id"], "type": "function",
+                                              "function": {"name": call["function"]["name"], "arguments": ""}}]}))
+            half = len(arguments) // 2  # arguments arrive in fragments, as real providers send them
+            for piece in (arguments[:half], arguments[half:]):
+                out.append(chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}))
+        out.append(chunk(finish="tool_calls"))
+        return out, "done"
     if kind == "tools":
         fragments = ['{"ci', 'ty": "Pa', 'ris"}']
         out = [chunk({"role": "assistant"})]
@@ -95,10 +138,10 @@ async def write_chunked(writer, text, split):
             await writer.drain()
 
 
-async def stream(writer, kind, options, include_usage):
+async def stream(writer, kind, options, include_usage, messages=()):
     writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
                  b"transfer-encoding: chunked\r\n\r\n")
-    lines, ending = script(kind, options)
+    lines, ending = script(kind, options, messages)
     rate = float(options.get("rate", 0))
     split = int(options.get("split", 0))
     for line in lines:
@@ -126,8 +169,13 @@ async def stream(writer, kind, options, include_usage):
     return True
 
 
-def completion(kind, options):
+def completion(kind, options, messages=()):
     message = {"role": "assistant", "content": "w0 w1 w2"}
+    if kind in ("agent", "echo"):
+        what, reply = conversation_reply(kind, options, list(messages))
+        message = {"role": "assistant", "content": reply} if what == "text" else {"role": "assistant", "content": None, "tool_calls": reply}
+        return {"id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": "mock",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop" if what == "text" else "tool_calls"}], "usage": USAGE}
     if kind == "tools":
         message = {"role": "assistant", "content": None, "tool_calls": [
             {"id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
@@ -190,10 +238,10 @@ async def handle(reader, writer):
                 return
             if payload.get("stream"):
                 include_usage = True
-                if not await stream(writer, kind, options, include_usage):
+                if not await stream(writer, kind, options, include_usage, payload.get("messages") or []):
                     return
             else:
-                await respond_json(writer, 200, completion(kind, options))
+                await respond_json(writer, 200, completion(kind, options, payload.get("messages") or []))
     except (asyncio.IncompleteReadError, ConnectionError):
         pass
     finally:

@@ -1,6 +1,7 @@
 import Foundation
 import Host
 import PluginABI
+import PluginTestKit
 import Testing
 
 /// Every failure the mock can provoke: status codes, hangs, drops, bad streams, cancellation.

@@ -1,6 +1,7 @@
 import Foundation
 import PluginABI
 import Synchronization
+import PluginTestKit
 import Testing
 @testable import Host
 

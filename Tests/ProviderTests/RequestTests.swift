@@ -1,6 +1,7 @@
 import Foundation
 import Host
 import PluginABI
+import PluginTestKit
 import Testing
 
 /// What the providers send: parameter pass-through, per-request overrides, keys, quirks.

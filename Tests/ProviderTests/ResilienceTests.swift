@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import PluginTestKit
 import Testing
 @testable import OpenAICompatible
 

@@ -1,5 +1,6 @@
 import Foundation
 import Host
+import PluginTestKit
 import Testing
 
 /// Streaming against the mock: text, tool calls, reasoning, usage, byte boundaries, non-streaming.

@@ -11,11 +11,22 @@ enum RunCommand {
 
     /// The active provider, then each fallback that was created.
     static func providerCandidates(_ active: ActiveComponents, _ registry: Registry) -> [ProviderChain.Candidate] {
-        let primary = active.provider.flatMap(registry.instance(named:)).map { ProviderChain.Candidate(instance: $0) }
+        // The model a provider uses when a request names none: its config block's `model`.
+        func defaultModel(_ instance: ComponentInstance) -> String? {
+            registry.config.plugins.first { $0.name == instance.descriptor.pluginName }?.config["model"]?.json.stringValue
+        }
+        let primary = active.provider.flatMap(registry.instance(named:)).map { ProviderChain.Candidate(instance: $0, defaultModel: defaultModel($0)) }
         let fallbacks = active.fallbacks.compactMap { fallback in
-            registry.instance(named: fallback.provider).map { ProviderChain.Candidate(instance: $0, model: fallback.model) }
+            registry.instance(named: fallback.provider).map { ProviderChain.Candidate(instance: $0, model: fallback.model, defaultModel: defaultModel($0)) }
         }
         return (primary.map { [$0] } ?? []) + fallbacks
+    }
+
+    /// The orchestrator over the active store, tool sources and providers.
+    static func orchestrator(_ config: HostConfig, _ registry: Registry) -> Orchestrator {
+        Orchestrator(settings: config.chat, chain: ProviderChain(candidates: providerCandidates(config.active, registry), logger: registry.services.logger),
+                     store: config.active.store.flatMap(registry.instance(named:)),
+                     toolSources: config.active.toolSources.compactMap(registry.instance(named:)), services: registry.services)
     }
 
     static func run(_ options: CommandLineOptions) async -> Int32 {
@@ -33,15 +44,15 @@ enum RunCommand {
             SwitchboardCommand.printError("switchboard: \(error.message)")
             return 1
         }
-        let relay = ChatRelay(chain: ProviderChain(candidates: providerCandidates(config.active, registry), logger: log))
-        services.requestHandler = relay
+        let orchestrator = orchestrator(config, registry)
+        services.requestHandler = orchestrator
 
         let transports = registry.instances.filter { $0.kind == .transport }
         var serving: [(ComponentInstance, ComponentOperation)] = []
         for transport in transports {
             do throws(ComponentError) { serving.append((transport, try transport.start(op: "serve", request: "{}"))) } catch {
                 log.error("host", "transport '\(transport.name)' failed to serve: \(error)")
-                relay.stopAccepting()
+                orchestrator.stopAccepting()
                 registry.shutdown()
                 return 1
             }
@@ -66,7 +77,7 @@ enum RunCommand {
             return first
         }
 
-        relay.stopAccepting()  // transports may still cancel their running turns while they shut down
+        orchestrator.stopAccepting()  // transports may still cancel their running turns while they shut down
         var status: Int32 = 0
         switch ending {
         case .signal(let number): log.info("host", "received \(SignalWaiter.name(number)), shutting down")

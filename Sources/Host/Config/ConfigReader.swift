@@ -53,4 +53,28 @@ struct ConfigReader {
         }
         return items.compactMap { string($0, "each entry of \(what)") }
     }
+
+    /// An integer within `range`, or a diagnostic naming the range.
+    mutating func int(_ node: ConfigNode, _ what: String, in range: ClosedRange<Int>) -> Int? {
+        guard case .scalar = node.value, case .int(let value) = node.json, range.contains(Int(value)) else {
+            fail(node, "\(what) must be an integer from \(range.lowerBound) to \(range.upperBound), found \(node.typeName == "a number" ? "'\(node.json.jsonText)'" : node.typeName)")
+            return nil
+        }
+        return Int(value)
+    }
+
+    /// A number (integer or decimal) within `range`.
+    mutating func number(_ node: ConfigNode, _ what: String, in range: ClosedRange<Double>) -> Double? {
+        let value: Double?
+        switch node.json {
+        case .int(let int): value = Double(int)
+        case .double(let double): value = double
+        default: value = nil
+        }
+        guard case .scalar = node.value, let value, range.contains(value) else {
+            fail(node, "\(what) must be a number from \(range.lowerBound) to \(range.upperBound), found \(node.typeName == "a number" ? "'\(node.json.jsonText)'" : node.typeName)")
+            return nil
+        }
+        return value
+    }
 }

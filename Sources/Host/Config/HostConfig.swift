@@ -49,6 +49,8 @@ public struct HostConfig: Sendable {
     public var plugins: [PluginSettings]
     public var active: ActiveComponents
     public var logLevel: LogLevel
+    /// The orchestrator's settings (`chat:`).
+    public var chat = ChatSettings()
     /// servers_config.json: explicit in plugins.yaml, else `MCP_SERVERS_CONFIG_PATH`, else beside plugins.yaml.
     public var serversConfigPath: String
     public var serversConfigIsExplicit: Bool
@@ -63,7 +65,7 @@ public struct HostConfig: Sendable {
         return .object(members)
     }
 
-    static let topLevelKeys: Set<String> = ["plugin_dir", "servers_config", "log", "plugins", "active"]
+    static let topLevelKeys: Set<String> = ["plugin_dir", "servers_config", "log", "plugins", "active", "chat"]
     static let pluginKeys: Set<String> = ["enabled", "required", "file", "config"]
     static let activeKeys: Set<String> = ["provider", "fallbacks", "store", "transports", "tool_sources"]
 
@@ -119,6 +121,8 @@ public struct HostConfig: Sendable {
                 config.plugins = readPlugins(node, &reader)
             case "active":
                 config.active = readActive(node, &reader)
+            case "chat":
+                config.chat = ChatSettings.read(node, &reader)
             default:
                 break  // reported by mapping(allowed:)
             }

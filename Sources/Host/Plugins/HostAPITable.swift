@@ -94,7 +94,9 @@ public enum HostAPITable {
         let body = json.map { String(slice: sb_str(ptr: $0, len: length)) } ?? ""
         switch Int32(what) {
         case SB_NOTIFY_STATE: context.services.recordState(of: context.name, json: body)
-        case SB_NOTIFY_CATALOG_CHANGED: context.services.logger.debug(context.name, "catalog changed")
+        case SB_NOTIFY_CATALOG_CHANGED:
+            context.services.recordCatalogChange()
+            context.services.logger.debug(context.name, "catalog changed")
         default: context.services.logger.debug(context.name, "ignored notification \(what)")
         }
     }

@@ -11,6 +11,7 @@ public final class HostServices: Sendable {
     private let configuration: Mutex<JSONValue>
     private let handler = Mutex<(any HostRequestHandler)?>(nil)
     private let states = Mutex<[String: String]>([:])
+    private let catalogChanges = Atomic<UInt64>(0)
     /// Every context handed out. Together with `InstanceContext.services` this is a deliberate
     /// cycle: services and contexts live for the process, so no `host_ref` can ever dangle.
     private let contexts = Mutex<[InstanceContext]>([])
@@ -34,6 +35,11 @@ public final class HostServices: Sendable {
 
     /// The last `SB_NOTIFY_STATE` JSON each component reported, by component name.
     public var componentStates: [String: String] { states.withLock { $0 } }
+
+    /// Counts `SB_NOTIFY_CATALOG_CHANGED` notifications, so a cached tool listing knows it is stale.
+    public var catalogVersion: UInt64 { catalogChanges.load(ordering: .acquiring) }
+
+    func recordCatalogChange() { catalogChanges.add(1, ordering: .releasing) }
 
     func recordState(of component: String, json: String) {
         states.withLock { $0[component] = json }

@@ -8,8 +8,13 @@ import Synchronization
 public final class ProviderChain: Sendable {
     public struct Candidate: Sendable {
         public let instance: ComponentInstance
+        /// The model this candidate is tried with (a fallback's own), overriding the request's.
         public let model: String?
-        public init(instance: ComponentInstance, model: String? = nil) { (self.instance, self.model) = (instance, model) }
+        /// The model the provider uses when a request names none (its config block's `model`).
+        public let defaultModel: String?
+        public init(instance: ComponentInstance, model: String? = nil, defaultModel: String? = nil) {
+            (self.instance, self.model, self.defaultModel) = (instance, model, defaultModel)
+        }
     }
 
     public let candidates: [Candidate]
@@ -23,11 +28,14 @@ public final class ProviderChain: Sendable {
     }
 
     /// Starts a chat request; events go to `sink`. Returns a handle for `cancel`.
+    /// - Parameter onSelect: told which candidate serves the request (again after each fallback), before its events.
     /// - Throws: `ComponentError` when no candidate accepts the request at all.
-    public func start(request: String, sink: PluginEventSink) throws(ComponentError) -> UInt64 {
+    public func start(request: String, sink: any EventForwarder,
+                      onSelect: @escaping @Sendable (Candidate) -> Void = { _ in }) throws(ComponentError) -> UInt64 {
         guard !candidates.isEmpty else { throw ComponentError(status: SB_ERR_UNAVAILABLE, message: "no provider is active") }
         let handle = nextHandle.wrappingAdd(1, ordering: .relaxed).oldValue
-        let call = ChainedCall(chain: self, request: request, sink: sink, onEnd: { [weak self] in _ = self?.calls.withLock { $0.removeValue(forKey: handle) } })
+        let call = ChainedCall(chain: self, request: request, sink: sink, onSelect: onSelect,
+                               onEnd: { [weak self] in _ = self?.calls.withLock { $0.removeValue(forKey: handle) } })
         calls.withLock { $0[handle] = call }
         do throws(ComponentError) { try call.start(at: 0) } catch {
             calls.withLock { _ = $0.removeValue(forKey: handle) }
@@ -47,11 +55,13 @@ final class ChainedCall: EventForwarder {
     private let state = Mutex(State())
     private let chain: ProviderChain
     private let request: String
-    private let sink: PluginEventSink
+    private let sink: any EventForwarder
+    private let onSelect: @Sendable (ProviderChain.Candidate) -> Void
     private let onEnd: @Sendable () -> Void
 
-    init(chain: ProviderChain, request: String, sink: PluginEventSink, onEnd: @escaping @Sendable () -> Void) {
-        (self.chain, self.request, self.sink, self.onEnd) = (chain, request, sink, onEnd)
+    init(chain: ProviderChain, request: String, sink: any EventForwarder,
+         onSelect: @escaping @Sendable (ProviderChain.Candidate) -> Void, onEnd: @escaping @Sendable () -> Void) {
+        (self.chain, self.request, self.sink, self.onSelect, self.onEnd) = (chain, request, sink, onSelect, onEnd)
     }
 
     /// Starts candidate `index`, skipping candidates that refuse at once (circuit open, bad request for that model).
@@ -61,6 +71,7 @@ final class ChainedCall: EventForwarder {
             let candidate = chain.candidates[index]
             do throws(ComponentError) {
                 state.withLock { $0.index = index }
+                onSelect(candidate)
                 let handle = try candidate.instance.start(op: "chat", request: Self.request(request, model: candidate.model), forwardingTo: self)
                 state.withLock { $0.handle = handle }
                 return
