@@ -15,8 +15,12 @@ final class ChatRig: @unchecked Sendable {
     let directory: String
     private let transport: InstanceContext
 
+    /// The repository's root, for the MCP test servers and their virtualenv.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// - Parameter mcpServers: servers for an `mcp` tool source (the `mcpServers` map), after the native tools.
     static func start(_ settings: ChatSettings = ChatSettings(), model: String = "mock/text?chunks=5",
-                      provider extra: [String: JSONValue] = [:]) async throws -> ChatRig {
+                      provider extra: [String: JSONValue] = [:], mcpServers: [String: JSONValue]? = nil) async throws -> ChatRig {
         let mock = try await MockLLM.start()
         let directory = NSTemporaryDirectory() + "chat-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -27,15 +31,20 @@ final class ChatRig: @unchecked Sendable {
             return try ComponentInstance(descriptor: descriptor, config: .object(config), services: services)
         }
         let store = try create("SQLiteStore", "sqlite", ["db_path": .string(directory + "/chat.db")])
-        let tools = try create("NativeTools", "native_tools", [:])
+        var toolSources = [try create("NativeTools", "native_tools", [:])]
+        if let mcpServers {
+            let file = directory + "/servers_config.json"
+            try JSONValue.object(["mcpServers": .object(mcpServers)]).jsonText.write(toFile: file, atomically: true, encoding: .utf8)
+            toolSources.append(try create("MCP", "mcp", ["servers_config": .string(file)]))
+        }
         let provider = try create("OpenAI", "openai", [
             "base_url": .string(mock.baseURL), "api_key": .string("sk-test"), "model": .string(model),
             "retry": .object(["max_attempts": .int(1)]),
         ].merging(extra) { $1 })
         let chain = ProviderChain(candidates: [.init(instance: provider, defaultModel: model)], logger: services.logger)
-        let orchestrator = Orchestrator(settings: settings, chain: chain, store: store, toolSources: [tools], services: services)
+        let orchestrator = Orchestrator(settings: settings, chain: chain, store: store, toolSources: toolSources, services: services)
         services.requestHandler = orchestrator
-        return ChatRig(mock: mock, services: services, orchestrator: orchestrator, instances: [provider, tools, store], directory: directory)
+        return ChatRig(mock: mock, services: services, orchestrator: orchestrator, instances: [provider] + toolSources + [store], directory: directory)
     }
 
     private init(mock: MockLLM, services: HostServices, orchestrator: Orchestrator, instances: [ComponentInstance], directory: String) {
@@ -43,7 +52,7 @@ final class ChatRig: @unchecked Sendable {
         transport = services.makeContext(name: "test_transport")
     }
 
-    var store: ComponentInstance { instances[2] }
+    var store: ComponentInstance { instances.last! }
 
     /// Submits a host op as a transport would. Throws the synchronous refusal, if any.
     func submit(_ op: String, _ request: JSONValue) throws -> Watch {
