@@ -76,4 +76,19 @@ import Testing
         let messages = try await rig.mock.requests().last?["body"]?["messages"]?.arrayValue ?? []
         #expect(messages.compactMap { $0["content"]?.stringValue } == ["S", "Please greet Ada warmly.", "Resource memo://hello:\nHello from a resource.", "hi"])
     }
+
+    @Test func cancellingDuringAToolCallStopsItWithin100ms() async throws {
+        let rig = try await Self.rig(model: #"mock/agent?tool=sleep_forever&args={"marker":"m"}"#)
+        defer { rig.stop() }
+        let watch = try rig.chat("wait", id: "c")
+        _ = await watch.wait { $0.contains { $0.kind == .toolStatus } }
+        let cancelledAt = ContinuousClock.now
+        let cancel = try rig.submit("cancel", .object(["owner": .string("alice"), "request_id": .string("c")]))
+        let events = await watch.terminal(seconds: 5)
+        #expect(ContinuousClock.now - cancelledAt < .milliseconds(100))
+        #expect(events.ending?.kind == .cancelled)
+        #expect(await cancel.terminal().ending?.kind == .done)
+        let gone = try await rig.submit("cancel", .object(["owner": .string("alice"), "request_id": .string("c")])).terminal()
+        #expect(gone.ending?.name == "not_found")
+    }
 }

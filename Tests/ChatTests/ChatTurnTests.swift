@@ -188,16 +188,6 @@ import Testing
         #expect(stored.last?["content"]?.stringValue?.hasPrefix("w0 w1 w2 ") == true)
     }
 
-    @Test func cancellingDuringAToolCallStopsIt() async throws {
-        let rig = try await ChatRig.start(model: #"mock/agent?tool=calculator&args={"expression":"1"}"#)
-        defer { rig.stop() }
-        let watch = try rig.submit("chat", .object(["owner": .string("alice"), "request_id": .string("c"), "text": .string("x")]))
-        _ = await watch.wait { $0.contains { $0.kind == .toolStatus } }
-        let cancel = try rig.submit("cancel", .object(["owner": .string("alice"), "request_id": .string("c")]))
-        #expect(await cancel.terminal().ending?.kind == .done)
-        #expect(await watch.terminal().ending?.kind == .cancelled)
-    }
-
     @Test func oneTurnAtATimePerConversation() async throws {
         var settings = ChatSettings()
         settings.busy = .reject

@@ -108,19 +108,56 @@ final class ProviderStream: EventForwarder {
     }
 }
 
-/// Where a streamed assistant message goes in the store: `stream_append` in batches, then `stream_end`.
-struct StreamPersistence: Sendable {
+/// Where a streamed assistant message goes in the store: `stream_append` in batches, then
+/// `stream_end`. The message is written while the model already streams (its first write is
+/// not waited for), so text that streams before the store has answered waits here.
+final class MessageSlot: Sendable {
+    private struct State {
+        var id: Int64?
+        var content = ""
+        var reasoning = ""
+    }
+    private let state = Mutex(State())
     let store: ComponentInstance?
-    let messageID: Int64
-    let flushChars: Int
-    let flushInterval: Duration
     let logger: Logger
 
+    init(store: ComponentInstance?, logger: Logger) { (self.store, self.logger) = (store, logger) }
+
+    /// The message exists with this id (0: it could not be written): hands it what waited.
+    func resolve(_ id: Int64) {
+        let (content, reasoning) = state.withLock { state in
+            state.id = id
+            defer { state.content = ""; state.reasoning = "" }
+            return (state.content, state.reasoning)
+        }
+        send(id, content, reasoning)
+    }
+
     func append(content: String, reasoning: String) {
-        guard let store, messageID > 0, !(content.isEmpty && reasoning.isEmpty) else { return }
-        var request: [String: JSONValue] = ["message_id": .int(messageID)]
+        guard !(content.isEmpty && reasoning.isEmpty) else { return }
+        let id = state.withLock { state -> Int64? in
+            guard state.id == nil else { return state.id }
+            state.content += content
+            state.reasoning += reasoning
+            return nil
+        }
+        if let id { send(id, content, reasoning) }
+    }
+
+    private func send(_ id: Int64, _ content: String, _ reasoning: String) {
+        guard let store, id > 0, !(content.isEmpty && reasoning.isEmpty) else { return }
+        var request: [String: JSONValue] = ["message_id": .int(id)]
         if !content.isEmpty { request["content"] = .string(content) }
         if !reasoning.isEmpty { request["reasoning"] = .string(reasoning) }
         ComponentCall.fireAndForget(store, op: "stream_append", request: .object(request), logger: logger)
     }
+}
+
+/// How often streamed text goes to its `MessageSlot`.
+struct StreamPersistence: Sendable {
+    let slot: MessageSlot
+    let flushChars: Int
+    let flushInterval: Duration
+
+    func append(content: String, reasoning: String) { slot.append(content: content, reasoning: reasoning) }
 }

@@ -50,13 +50,8 @@ struct TurnRunner: Sendable {
         var messages = fixed + ConversationContext.messages(from: history) + [user]
 
         // The user message and the reply's placeholder in one write: a crash never leaves the
-        // conversation with a question and no answer slot.
-        var messageID: Int64
-        switch await storeMessages([userRecord(), assistantPlaceholder()]) {
-        case .failure(let failure): return failure.event(prefix: "store_error")
-        case .success(let ids): messageID = ids.last ?? 0
-        }
-
+        // conversation with a question and no answer slot. The model is not kept waiting for it.
+        var write = startWrite([userRecord(), assistantPlaceholder()])
         var usage = UsageTotals()
         var hop = 0
         var finalText = "", finalReasoning = ""
@@ -72,9 +67,14 @@ struct TurnRunner: Sendable {
                     body["tool_choice"] = .object(["type": .string("function"), "function": .object(["name": .string(forced)])])
                 }
             }
-            let persistence = StreamPersistence(store: store, messageID: messageID, flushChars: settings.flushChars,
-                                                flushInterval: .milliseconds(Int(settings.flushInterval * 1000)), logger: environment.logger)
+            let persistence = StreamPersistence(slot: write.slot, flushChars: settings.flushChars,
+                                                flushInterval: .milliseconds(Int(settings.flushInterval * 1000)))
             let reply = await callModel(body: .object(body), persistence: persistence)
+            let messageID: Int64
+            switch await write.task.value {
+            case .failure(let failure): return failure.event(prefix: "store_error")
+            case .success(let ids): messageID = ids.last ?? 0
+            }
             candidate = reply.candidate ?? candidate
             let model = candidate?.model ?? request.model ?? candidate?.defaultModel ?? plannedModel
             if let reported = reply.usage {
@@ -118,10 +118,7 @@ struct TurnRunner: Sendable {
                 _ = await storeMessages(toolRecords)
                 return PluginEvent(kind: .cancelled)
             }
-            switch await storeMessages(toolRecords + [assistantPlaceholder()]) {
-            case .failure(let failure): return failure.event(prefix: "store_error")
-            case .success(let ids): messageID = ids.last ?? 0
-            }
+            write = startWrite(toolRecords + [assistantPlaceholder()])
             hop += 1
         }
     }
@@ -244,6 +241,18 @@ struct TurnRunner: Sendable {
 
     private func assistantPlaceholder() -> JSONValue {
         .object(["role": .string("assistant"), "content": .string(""), "status": .string("incomplete")])
+    }
+
+    /// Starts appending messages; the last one's slot learns its id when the write lands. The
+    /// write is not a child of the turn's task: cancelling the turn never cancels a write.
+    private func startWrite(_ records: [JSONValue]) -> (slot: MessageSlot, task: Task<Result<[Int64], OperationFailure>, Never>) {
+        let slot = MessageSlot(store: store, logger: environment.logger)
+        let task = Task { [self] in
+            let result = await storeMessages(records)
+            slot.resolve((try? result.get())?.last ?? 0)
+            return result
+        }
+        return (slot, task)
     }
 
     /// Appends messages in one transaction; returns their ids (empty without a store).
