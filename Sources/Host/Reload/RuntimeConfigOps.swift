@@ -70,7 +70,7 @@ public final class RuntimeConfigOps: HostRequestHandler {
         do throws(ConfigError) {
             let config: HostConfig
             if let reloader { config = reloader.current } else { config = try editor.read().config }
-            let resolved = try resolve(key, in: config)
+            let resolved = op == "config_reset" ? "" : try resolve(key, in: config)
             switch op {
             case "config_get":
                 guard let found = config.effectiveDocument.value(atPath: resolved) else {
