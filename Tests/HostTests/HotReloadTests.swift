@@ -23,8 +23,9 @@ import Testing
         let process: RunningProcess
 
         /// Runs `body` with a serving host, then stops it and removes its folder, whatever happened.
-        static func with(_ config: String = HotReloadTests.config, _ body: (Host) async throws -> Void) async throws {
-            let host = try await start(config)
+        static func with(_ config: String = HotReloadTests.config, in directory: TemporaryDirectory? = nil,
+                         _ body: (Host) async throws -> Void) async throws {
+            let host = try await start(config, in: directory ?? TemporaryDirectory())
             do { try await body(host) } catch {
                 await host.finish()
                 throw error
@@ -32,8 +33,7 @@ import Testing
             await host.finish()
         }
 
-        static func start(_ config: String) async throws -> Host {
-            let directory = try TemporaryDirectory()
+        static func start(_ config: String, in directory: TemporaryDirectory) async throws -> Host {
             try directory.stage("ExampleC")
             try directory.stage("ExampleSwift")
             try directory.write("plugins.yaml", config)
@@ -127,6 +127,26 @@ import Testing
             let reset = try await host.switchboard(["reset-config"])
             #expect(reset.status == 0 && reset.stdout.contains("removed"))
             #expect(await host.waitFor("configuration reloaded (version 0)"))
+        }
+    }
+
+    @Test func serversConfigEditsStartAndStopMCPServersAndInvalidOnesAreRejected() async throws {
+        let config = Self.config.replacingOccurrences(of: "active: {provider: echo, tool_sources: [example_tools]}",
+                                                      with: "  MCP: {config: {connection: {max_reconnect_attempts: 1}}}\nactive: {provider: echo, tool_sources: [mcp]}")
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("servers_config.json", #"{"mcpServers": {}}"#)
+        try directory.stage("MCP")
+        try await Host.with(config, in: directory) { host in
+            try host.saveByRename("servers_config.json", #"{"mcpServers": {"ghost": {"command": "/nonexistent/ghost-server"}}}"#)
+            #expect(await host.waitFor("servers reconfigured from \(host.directory.path)/servers_config.json: started ghost"))
+            #expect(await host.waitFor("configuration reloaded (version 0): changed servers_config.json"))
+            try host.saveByRename("servers_config.json", #"{"mcpServers": {"ghost": {"command": 5}}}"#)
+            #expect(await host.waitFor("servers_config.json:1:"))
+            #expect(await host.waitFor("server 'ghost': \"command\" must be a string, found a number"))
+            #expect(await host.waitFor("configuration change rejected (servers_config.json changed)"))
+            try host.saveByRename("servers_config.json", #"{"mcpServers": {}}"#)
+            #expect(await host.waitFor("stopped ghost"))
         }
     }
 
