@@ -7,7 +7,7 @@ SWIFT        ?= swift
 CONFIG       ?= plugins.yaml
 PLUGIN_DIR   ?= plugins
 # Plugin products (each builds lib<Name>.so); `make stage` copies them into PLUGIN_DIR.
-PLUGINS      := ExampleC ExampleSwift SQLiteStore OpenAI OpenRouter Groq NativeTools MCP
+PLUGINS      := ExampleC ExampleSwift SQLiteStore OpenAI OpenRouter Groq NativeTools MCP ConfigTools
 # python3: a second process that holds an SQLite lock in the store tests, and the MCP test servers
 # (python3-venv for their virtualenvs; git for mcp-server-git's tests).
 DEB_PACKAGES := pkg-config libyaml-dev libsqlite3-dev libcurl4-openssl-dev gcc libc6-dev python3 python3-venv git

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Groq", type: .dynamic, targets: ["Groq"]),
         .library(name: "NativeTools", type: .dynamic, targets: ["NativeTools"]),
         .library(name: "MCP", type: .dynamic, targets: ["MCP"]),
+        .library(name: "ConfigTools", type: .dynamic, targets: ["ConfigTools"]),
     ],
     targets: [
         // The ABI: one C header shared by the host and every plugin.
@@ -55,6 +56,8 @@ let package = Package(
 
         // Tools that run inside the host process: no subprocess, no MCP.
         .target(name: "NativeTools", dependencies: ["PluginABI", "PluginKit", "JSONSupport"], path: "Plugins/NativeTools"),
+        // Tools for the model to read and change allow-listed runtime settings (the host's config ops); off by default.
+        .target(name: "ConfigTools", dependencies: ["PluginABI", "PluginKit", "JSONSupport"], path: "Plugins/ConfigTools"),
 
         // The MCP client (wire, sessions in both eras, stdio and HTTP transports, supervision) and
         // the plugin that makes it the "mcp" tool source.

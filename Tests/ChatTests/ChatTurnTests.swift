@@ -180,7 +180,7 @@ import Testing
         let conversation = try #require((try? JSONValue.parse(events.first?.data ?? ""))?["conversation_id"]?.stringValue)
         var stored: [JSONValue] = []
         for _ in 0..<100 {  // the final write lands right after the terminal event's delivery
-            stored = try await rig.stored(conversation)
+            stored = (try? await rig.stored(conversation)) ?? []
             if stored.last?["status"] == .string("incomplete"), stored.last?["content"]?.stringValue?.isEmpty == false { break }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -46,10 +46,11 @@ import Testing
     }
 
     @Test func maxAgeRemovesConversationsNotUpdatedSince() async throws {
-        let store = try StoreHarness(config: ["retention": .object(["max_age_hours": .double(0.0001)])])  // 0.36 s
+        // 2.16 s: long enough that writing "new" and cleaning up fit inside it on a loaded 2-core machine
+        let store = try StoreHarness(config: ["retention": .object(["max_age_hours": .double(0.0006)])])
         defer { store.remove() }
         try await fill(store, owner: "alice", conversations: 1, messages: 1, prefix: "old")
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(2300))
         try await fill(store, owner: "alice", conversations: 1, messages: 1, prefix: "new")
         _ = try await store.call("cleanup", .object([:]))
         #expect(try await ids(store, owner: "alice") == ["alice-new0"])

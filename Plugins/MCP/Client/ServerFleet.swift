@@ -23,12 +23,30 @@ public final class ServerFleet: Sendable {
         var state = ""
     }
 
-    public let settings: ClientSettings
-    private let supervisors: [String: ServerSupervisor]
+    /// The servers and the settings they run with; replaced by `update`.
+    private struct Members {
+        var settings: ClientSettings
+        var supervisors: [String: ServerSupervisor]
+    }
+
+    /// What `update` changed, by server name.
+    public struct Update: Sendable, Equatable {
+        public var added: [String] = []
+        public var removed: [String] = []
+        public var restarted: [String] = []
+        public var isEmpty: Bool { added.isEmpty && removed.isEmpty && restarted.isEmpty }
+    }
+
+    private let members: Mutex<Members>
     /// Held across a whole refresh, so a stale computation never overwrites a newer one.
     private let published = Mutex(Published())
     private let onCatalogChange: @Sendable () -> Void
     private let onStateChange: @Sendable (JSONValue) -> Void
+    private let log: @Sendable (String?, LogLevel, String) -> Void
+    private let holder = WeakFleet()
+
+    public var settings: ClientSettings { members.withLock { $0.settings } }
+    private var supervisors: [String: ServerSupervisor] { members.withLock { $0.supervisors } }
 
     /// - Parameters:
     ///   - log: every line, with the server it concerns (nil: the fleet itself).
@@ -36,21 +54,21 @@ public final class ServerFleet: Sendable {
     ///   - onStateChange: `{"state": "up"|"degraded"|"down", "detail": ...}` changed.
     public init(definitions: [ServerDefinition], settings: ClientSettings, log: @escaping @Sendable (String?, LogLevel, String) -> Void,
                 onCatalogChange: @escaping @Sendable () -> Void, onStateChange: @escaping @Sendable (JSONValue) -> Void) {
-        self.settings = settings
         self.onCatalogChange = onCatalogChange
         self.onStateChange = onStateChange
-        let holder = WeakFleet()
-        var supervisors: [String: ServerSupervisor] = [:]
-        for definition in definitions {
-            supervisors[definition.name] = ServerSupervisor(definition: definition, settings: settings,
-                                                            log: { level, line in log(definition.name, level, line) },
-                                                            onChange: { holder.fleet?.refresh() })
-        }
-        self.supervisors = supervisors
+        self.log = log
+        members = Mutex(Members(settings: settings, supervisors: [:]))
         holder.fleet = self
-        for definition in definitions where definition.problem != nil {
-            log(definition.name, .error, "not started: \(definition.problem ?? "")")
-        }
+        let supervisors = Dictionary(uniqueKeysWithValues: definitions.map { ($0.name, makeSupervisor($0, settings)) })
+        members.withLock { $0.supervisors = supervisors }
+    }
+
+    private func makeSupervisor(_ definition: ServerDefinition, _ settings: ClientSettings) -> ServerSupervisor {
+        if let problem = definition.problem { log(definition.name, .error, "not started: \(problem)") }
+        let holder = self.holder, log = self.log
+        return ServerSupervisor(definition: definition, settings: settings,
+                                log: { level, line in log(definition.name, level, line) },
+                                onChange: { holder.fleet?.refresh() })
     }
 
     /// Starts every enabled server's supervisor; returns at once.
@@ -61,9 +79,54 @@ public final class ServerFleet: Sendable {
 
     /// Stops every server in parallel and waits for all of them (bounded by the stop sequence).
     public func stop() {
-        let all = Array(supervisors.values)
+        Self.stop(Array(supervisors.values))
+    }
+
+    private static func stop(_ all: [ServerSupervisor]) {
         for supervisor in all { supervisor.beginStop() }
         DispatchQueue.concurrentPerform(iterations: all.count) { all[$0].stop() }
+    }
+
+    /// Applies a new server list and settings to a started fleet: servers that are new start,
+    /// servers no longer listed stop, servers whose definition changed restart (all of them when
+    /// the settings changed), and the others keep running untouched. Blocks while servers stop.
+    /// The merged catalog is refreshed (`onCatalogChange` fires when it changed).
+    /// - Important: call from one thread at a time (the host's configuration thread), after `start()`.
+    @discardableResult
+    public func update(definitions: [ServerDefinition], settings: ClientSettings) -> Update {
+        var update = Update()
+        var retired: [ServerSupervisor] = []
+        var fresh: [ServerSupervisor] = []
+        members.withLock { members in
+            let old = members.supervisors
+            var next: [String: ServerSupervisor] = [:]
+            for definition in definitions {
+                if let running = old[definition.name], running.definition == definition, members.settings == settings {
+                    next[definition.name] = running
+                    continue
+                }
+                let made = makeSupervisor(definition, settings)
+                next[definition.name] = made
+                fresh.append(made)
+                if let running = old[definition.name] {
+                    retired.append(running)
+                    update.restarted.append(definition.name)
+                } else {
+                    update.added.append(definition.name)
+                }
+            }
+            for (name, running) in old where next[name] == nil {
+                retired.append(running)
+                update.removed.append(name)
+            }
+            members = Members(settings: settings, supervisors: next)
+        }
+        refresh()  // removed servers leave the catalog at once
+        Self.stop(retired)
+        for supervisor in fresh { supervisor.start() }
+        refresh()
+        (update.added, update.removed, update.restarted) = (update.added.sorted(), update.removed.sorted(), update.restarted.sorted())
+        return update
     }
 
     public var catalog: MergedCatalog { published.withLock { $0.catalog } }
@@ -95,6 +158,7 @@ public final class ServerFleet: Sendable {
     public func readResource(_ uri: String, server: String?,
                              completion: @escaping @Sendable (String?, Result<JSONValue, MCPError>) -> Void) -> Ticket? {
         let listedBy = catalog.resourceServers[uri] ?? []
+        let supervisors = self.supervisors
         let target: String?
         if let server {
             target = supervisors[server] == nil ? nil : server
@@ -131,6 +195,7 @@ public final class ServerFleet: Sendable {
             completion(.failure(downError(server)))
             return nil
         }
+        let settings = self.settings
         let seconds = min(timeout ?? supervisor.definition.timeout ?? settings.requestTimeout, settings.maxRequestTimeout)
         guard let id = connection.request(method, params: params, name: name, timeout: seconds, maxTimeout: settings.maxRequestTimeout,
                                           progress: progress, completion: completion) else { return nil }
@@ -149,6 +214,7 @@ public final class ServerFleet: Sendable {
 
     /// `{"state", "servers": [...]}` for the "status" op and describe().
     public var status: JSONValue {
+        let supervisors = self.supervisors
         let servers = supervisors.keys.sorted().compactMap { supervisors[$0]?.statusJSON }
         return .object(["state": .string(Self.overallState(servers)), "servers": .array(servers)])
     }
@@ -167,6 +233,7 @@ public final class ServerFleet: Sendable {
             var known: [String: ServerCatalog] = [:]
             var up = Set<String>()
             var states: [String] = []
+            let supervisors = self.supervisors
             for (name, supervisor) in supervisors {
                 let snapshot = supervisor.snapshot
                 if let catalog = snapshot.catalog { known[name] = catalog }
@@ -189,6 +256,6 @@ public final class ServerFleet: Sendable {
 }
 
 /// Lets supervisors reach the fleet that owns them without a retain cycle.
-private final class WeakFleet: @unchecked Sendable {  // written once, in the fleet's init, before any supervisor runs
+private final class WeakFleet: @unchecked Sendable {  // written once, in the fleet's init, before any supervisor exists
     weak var fleet: ServerFleet?
 }

@@ -14,8 +14,10 @@ import PluginKit
 /// (stdio: close stdin, wait, SIGTERM, SIGKILL, reap) before it returns.
 final class MCPToolSource: ComponentImplementation {
     let fleet: ServerFleet
+    private let context: CreateContext
 
     init(context: CreateContext) throws(PluginError) {
+        self.context = context
         let settings: ClientSettings
         do throws(MCPError) { settings = try ClientSettings(json: context.configJSON) } catch { throw error.pluginError }
         let path = Self.serversConfigPath(settings: settings, context: context)
@@ -44,6 +46,25 @@ final class MCPToolSource: ComponentImplementation {
     }
 
     func describe() -> String? { fleet.status.jsonText }
+
+    /// A new config block, or servers_config.json changed (the host reconfigures `mcp` with its
+    /// unchanged block then): re-reads both and applies the difference. Servers that are new
+    /// start, servers no longer listed stop, changed ones restart (all of them when the block's
+    /// settings changed), the others keep running and keep their sessions. Nothing changes when
+    /// the block or the file is invalid. Runs on the host's configuration thread; blocks while
+    /// servers stop.
+    func reconfigure(configJSON: String) throws(PluginError) {
+        let settings: ClientSettings
+        do throws(MCPError) { settings = try ClientSettings(json: configJSON) } catch { throw error.pluginError }
+        let path = Self.serversConfigPath(settings: settings, context: context)
+        let definitions: [ServerDefinition]
+        do throws(MCPError) { definitions = try ServerDefinition.load(path: path) } catch { throw error.pluginError }
+        let update = fleet.update(definitions: definitions, settings: settings)
+        guard !update.isEmpty else { return context.log(SB_LOG_DEBUG, "servers unchanged (\(path))") }
+        let parts = [("started", update.added), ("stopped", update.removed), ("restarted", update.restarted)]
+            .filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1.joined(separator: ", "))" }
+        context.log(SB_LOG_INFO, "servers reconfigured from \(path): " + parts.joined(separator: "; "))
+    }
 
     func shutdown() { fleet.stop() }
 

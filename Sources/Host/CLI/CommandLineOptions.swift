@@ -12,6 +12,10 @@ public struct CommandLineOptions: Sendable {
         var remaining = words[...]
         while let word = remaining.popFirst() {
             switch word {
+            case "--":  // everything after is an argument, e.g. `config set KEY -- -0.5`
+                if command == nil, let first = remaining.popFirst() { command = first }
+                arguments += remaining
+                remaining = []
             case "--config", "-c":
                 guard let file = remaining.popFirst() else { throw UsageError(message: "\(word) needs a file name") }
                 configFile = file
@@ -33,6 +37,8 @@ public struct CommandLineOptions: Sendable {
             case "--provider" where command == "ask", "--model" where command == "ask":  // ask's own options, with values
                 arguments.append(word)
                 if let value = remaining.popFirst() { arguments.append(value) }
+            case _ where command == "config" && arguments.first == "set" && arguments.count == 2:  // VALUE may start with '-'
+                arguments.append(word)
             case _ where word.hasPrefix("-") && word.count > 1:
                 throw UsageError(message: "unknown option \(word)")
             default:

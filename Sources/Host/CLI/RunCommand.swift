@@ -23,16 +23,16 @@ enum RunCommand {
     }
 
     /// The orchestrator over the active store, tool sources and providers.
-    static func orchestrator(_ config: HostConfig, _ registry: Registry) -> Orchestrator {
-        Orchestrator(settings: config.chat, chain: ProviderChain(candidates: providerCandidates(config.active, registry), logger: registry.services.logger),
-                     store: config.active.store.flatMap(registry.instance(named:)),
+    static func orchestrator(_ config: HostConfig, _ registry: Registry, chain: ProviderChain) -> Orchestrator {
+        Orchestrator(settings: config.chat, chain: chain, store: config.active.store.flatMap(registry.instance(named:)),
                      toolSources: config.active.toolSources.compactMap(registry.instance(named:)), services: registry.services)
     }
 
     static func run(_ options: CommandLineOptions) async -> Int32 {
         let startedAt = ContinuousClock.now
         let signals = SignalWaiter()  // first: a signal during start-up must not be lost or fatal
-        guard let config = SwitchboardCommand.loadConfig(options) else { return 2 }
+        guard let layers = SwitchboardCommand.loadLayers(options) else { return 2 }
+        let config = layers.config
         let services = HostServices(logger: Logger(level: config.logLevel), configuration: config.effectiveDocument)
         let log = services.logger
         let registry = Registry(config: config, services: services)
@@ -44,7 +44,8 @@ enum RunCommand {
             SwitchboardCommand.printError("switchboard: \(error.message)")
             return 1
         }
-        let orchestrator = orchestrator(config, registry)
+        let chain = ProviderChain(candidates: providerCandidates(config.active, registry), logger: log)
+        let orchestrator = orchestrator(config, registry, chain: chain)
         services.requestHandler = orchestrator
 
         let transports = registry.instances.filter { $0.kind == .transport }
@@ -57,8 +58,12 @@ enum RunCommand {
                 return 1
             }
         }
+        let (pluginCount, instanceCount) = (registry.plugins.count, registry.instances.count)
+        let hotReload = HotReload.start(layers: layers, services: services, registry: registry, chain: chain)  // config changes apply live
+        services.requestHandler = hotReload.routing(orchestrator)
+        hotReload.reloader.addListener(orchestrator)  // chat settings apply to new turns
         let elapsed = ContinuousClock.now - startedAt
-        log.info("host", "ready: \(registry.plugins.count) plugins loaded, \(registry.instances.count) components created in "
+        log.info("host", "ready: \(pluginCount) plugins loaded, \(instanceCount) components created in "
                  + String(format: "%.1f ms", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))
 
         let ending = await withTaskGroup(of: Ending.self) { group in
@@ -87,6 +92,7 @@ enum RunCommand {
         case .transportEnded(let name, nil): log.info("host", "transport '\(name)' stopped, shutting down")
         case .cancelled: break
         }
+        hotReload.stop()
         registry.shutdown()
         services.requestHandler = nil
         log.info("host", "stopped")

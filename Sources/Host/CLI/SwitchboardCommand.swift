@@ -17,6 +17,9 @@ public enum SwitchboardCommand {
           check     validate plugins.yaml and servers_config.json; problems print as file:line:col
           ask       [--provider NAME] [--model MODEL] "prompt": one prompt through a provider, streamed
           version   print the host's version, plugin ABI version and Swift toolchain fingerprint
+          config    get [KEY] | set KEY VALUE | unset KEY: the runtime overrides file (runtime_overrides
+                    in plugins.yaml), validated before it is written; a running host applies changes live
+          reset-config  remove the runtime overrides file
 
         options:
           --config FILE          the configuration file (default ./plugins.yaml)
@@ -34,6 +37,8 @@ public enum SwitchboardCommand {
         case "plugins": return PluginsCommand.run(options)
         case "check": return CheckCommand.run(options)
         case "ask": return await AskCommand.run(options)
+        case "config": return ConfigCommand.run(options)
+        case "reset-config": return ConfigCommand.resetConfig(options)
         case "version", "--version":
             print("switchboard \(version)")
             print("plugin ABI \(ABIVersion.host)")
@@ -51,6 +56,14 @@ public enum SwitchboardCommand {
     /// Loads the configuration or prints every problem and returns nil.
     static func loadConfig(_ options: CommandLineOptions) -> HostConfig? {
         do { return try HostConfig.load(file: options.configFile, overrides: options.overrides) } catch {
+            error.diagnostics.forEach { printError($0.description) }
+            return nil
+        }
+    }
+
+    /// Loads the configuration's layers (plugins.yaml, runtime overrides, `--set`) or prints every problem and returns nil.
+    static func loadLayers(_ options: CommandLineOptions) -> LayeredConfig? {
+        do { return try LayeredConfig.read(file: options.configFile, overrides: options.overrides) } catch {
             error.diagnostics.forEach { printError($0.description) }
             return nil
         }

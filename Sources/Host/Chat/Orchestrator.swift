@@ -26,7 +26,6 @@ public final class Orchestrator: HostRequestHandler {
     private let gate = ConversationGate()
     private let accepting = Atomic<Bool>(true)
     private let nextHandle = Atomic<UInt64>(1)
-    private let otherOps = Mutex<(any HostRequestHandler)?>(nil)
 
     public init(settings: ChatSettings, chain: ProviderChain, store: ComponentInstance?, toolSources: [ComponentInstance], services: HostServices) {
         environment = Mutex(TurnEnvironment(settings: settings, chain: chain, store: store,
@@ -44,12 +43,6 @@ public final class Orchestrator: HostRequestHandler {
 
     public var settings: ChatSettings { environment.withLock { $0.settings } }
 
-    /// Answers ops the orchestrator does not know (runtime configuration, for instance).
-    public var fallbackHandler: (any HostRequestHandler)? {
-        get { otherOps.withLock { $0 } }
-        set { otherOps.withLock { $0 = newValue } }
-    }
-
     /// Refuses new requests from now on; cancel keeps working so transports can stop their turns.
     public func stopAccepting() { accepting.store(false, ordering: .releasing) }
 
@@ -62,7 +55,6 @@ public final class Orchestrator: HostRequestHandler {
         }
         let known = ["chat", "resume", "cancel", "list_catalog", "apply_prompt", "read_resource"]
         guard known.contains(op) || Self.storeOps.contains(op) else {
-            if let other = fallbackHandler { return try other.submit(op: op, request: request, from: caller, sink: sink) }
             throw ComponentError(status: SB_ERR_UNSUPPORTED, message: "unknown op '\(op)' (this host supports: \((known + Self.storeOps.sorted()).joined(separator: ", ")))")
         }
         guard let json = try? JSONValue.parse(request) else { throw HostOpRequest.invalid("the request is not valid JSON") }
@@ -120,7 +112,7 @@ public final class Orchestrator: HostRequestHandler {
             watcher.detached.store(true, ordering: .releasing)
             // Off the caller's thread: a transport may cancel from inside its event callback.
             Task {
-                if turn.detach(handle: handle) == 0, !turn.isFinished { turn.cancel() }
+                if !turn.detach(handle: handle) { turn.cancel() }
             }
         case .task(let task)?: task.cancel()
         case nil: break
@@ -252,4 +244,12 @@ public final class Orchestrator: HostRequestHandler {
     }
 
     static func newConversationID() -> String { UUID().uuidString.lowercased() }
+}
+
+extension Orchestrator: ConfigurationListener {
+    /// A reload's `chat:` settings reach new turns; running turns keep theirs. Nothing here needs a restart.
+    public func apply(_ new: HostConfig, previous: HostConfig) -> [String] {
+        if new.chat != previous.chat { update(settings: new.chat) }
+        return []
+    }
 }

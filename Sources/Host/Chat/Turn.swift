@@ -96,13 +96,19 @@ final class Turn: Sendable {
         }
     }
 
-    /// Removes a watcher, ending it with CANCELLED. Returns how many watchers remain.
-    func detach(handle: UInt64) -> Int {
+    /// Removes a watcher, ending it with CANCELLED, unless it is the last one: then it stays to
+    /// receive the turn's own terminal event, which comes once what streamed is stored.
+    /// - Returns: false when the watcher was the last (the caller then cancels the turn).
+    func detach(handle: UInt64) -> Bool {
         state.withLock { state in
-            guard let position = state.watchers.firstIndex(where: { $0.handle == handle }) else { return state.watchers.count }
+            guard let position = state.watchers.firstIndex(where: { $0.handle == handle }) else { return true }
+            guard state.watchers.count > 1 else {
+                state.watchers[position].detached.store(false, ordering: .relaxed)
+                return false
+            }
             let watcher = state.watchers.remove(at: position)
             watcher.sink.send(PluginEvent(kind: .cancelled, index: state.seq))
-            return state.watchers.count
+            return true
         }
     }
 

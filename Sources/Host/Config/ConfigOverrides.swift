@@ -33,7 +33,7 @@ public struct ConfigOverride: Sendable, Equatable {
         return try Self.set(value, at: path[...], in: root, file: file)
     }
 
-    private static func set(_ value: ConfigNode, at path: ArraySlice<String>, in node: ConfigNode, file: String) throws(ConfigError) -> ConfigNode {
+    static func set(_ value: ConfigNode, at path: ArraySlice<String>, in node: ConfigNode, file: String) throws(ConfigError) -> ConfigNode {
         guard let key = path.first else { return value }
         var entries: [ConfigNode.Entry]
         switch node.value {

@@ -54,6 +54,8 @@ public struct HostConfig: Sendable {
     /// servers_config.json: explicit in plugins.yaml, else `MCP_SERVERS_CONFIG_PATH`, else beside plugins.yaml.
     public var serversConfigPath: String
     public var serversConfigIsExplicit: Bool
+    /// The runtime overrides file (`runtime_overrides`, relative to plugins.yaml), if configured.
+    public var runtimeOverridesPath: String? = nil
 
     /// The document plugins read through `config_get`: plugins.yaml with overrides applied and
     /// `servers_config` replaced by the resolved absolute path (from plugins.yaml, else
@@ -65,26 +67,31 @@ public struct HostConfig: Sendable {
         return .object(members)
     }
 
-    static let topLevelKeys: Set<String> = ["plugin_dir", "servers_config", "log", "plugins", "active", "chat"]
+    static let topLevelKeys: Set<String> = ["plugin_dir", "servers_config", "log", "plugins", "active", "chat", "runtime_overrides"]
     static let pluginKeys: Set<String> = ["enabled", "required", "file", "config"]
     static let activeKeys: Set<String> = ["provider", "fallbacks", "store", "transports", "tool_sources"]
 
-    /// Reads, overrides and validates a configuration file.
-    /// - Throws: `ConfigError` listing every problem as `file:line:col: message`.
+    /// Reads a configuration file, deep-merges its runtime overrides file over it (when one is
+    /// configured and present), applies `--set` overrides and validates the result.
+    /// - Throws: `ConfigError` listing every problem as `file:line:col: message`, in the file it is in.
     public static func load(file: String, overrides: [ConfigOverride] = [],
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> HostConfig {
-        let text: String
-        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-            throw ConfigError(SourceLocation(file: file, line: 1, column: 1), "cannot read the configuration file: \(Self.reason(error))")
-        }
-        return try parse(text, file: file, overrides: overrides, environment: environment)
+        try LayeredConfig.read(file: file, overrides: overrides, environment: environment).config
     }
 
     /// Validates configuration text; `file` names it in messages and anchors relative paths.
     public static func parse(_ text: String, file: String, overrides: [ConfigOverride] = [],
                              environment: [String: String] = [:]) throws(ConfigError) -> HostConfig {
-        var document = try YAMLParser.parse(text, file: file)
+        let document = try YAMLParser.parse(text, file: file)
             ?? ConfigNode(.mapping([]), at: SourceLocation(file: file, line: 1, column: 1))
+        return try validate(document, file: file, overrides: overrides, environment: environment)
+    }
+
+    /// Validates a parsed document (plugins.yaml, possibly with runtime overrides merged in) after
+    /// applying `--set` overrides; `file` anchors relative paths.
+    public static func validate(_ document: ConfigNode, file: String, overrides: [ConfigOverride] = [],
+                                environment: [String: String] = [:]) throws(ConfigError) -> HostConfig {
+        var document = document
         for override in overrides { document = try override.apply(to: document) }
 
         var reader = ConfigReader()
@@ -123,6 +130,8 @@ public struct HostConfig: Sendable {
                 config.active = readActive(node, &reader)
             case "chat":
                 config.chat = ChatSettings.read(node, &reader)
+            case "runtime_overrides":
+                if let path = reader.string(node, "runtime_overrides") { config.runtimeOverridesPath = resolvePath(path) }
             default:
                 break  // reported by mapping(allowed:)
             }

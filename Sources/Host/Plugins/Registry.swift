@@ -10,7 +10,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
 ///
 /// Built once at start-up, then passed explicitly. A required plugin's failure is a
 /// `RegistryError`; an optional plugin's failure is logged as a warning and skipped.
-/// Not thread-safe: used from the task that runs the host.
+/// Not thread-safe: used from the task that runs the host, and while the host serves only from
+/// its configuration thread (`ConfigurationReloader`), which may create providers and update
+/// plugins' config blocks; the reloader is stopped before `shutdown()`.
 public final class Registry {
     public let config: HostConfig
     public let services: HostServices
@@ -124,6 +126,15 @@ public final class Registry {
             throw RegistryError(message: "\(kind) '\(name)' failed to start: \(error.message)")
         }
     }
+
+    /// The resolved config block a plugin's components were created with (or last reconfigured to).
+    public func pluginConfig(_ plugin: String) -> JSONValue? { pluginConfigs[plugin] }
+
+    /// Records a plugin's new resolved config block: components created from now on get it.
+    public func setPluginConfig(_ plugin: String, _ config: JSONValue) { pluginConfigs[plugin] = config }
+
+    /// The created instances of one plugin's components.
+    public func instances(ofPlugin plugin: String) -> [ComponentInstance] { instances.filter { $0.descriptor.pluginName == plugin } }
 
     /// The created instance of a component, if any.
     public func instance(named name: String) -> ComponentInstance? { instances.first { $0.name == name } }

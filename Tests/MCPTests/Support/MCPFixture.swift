@@ -67,9 +67,11 @@ struct ServerEntry {
 final class MCPFixture: Sendable {
     let directory: String
     let harness: PluginHarness
-    let marker = "sb-test-" + UUID().uuidString
+    let marker: String
     /// How long the plugin's create() took.
     let creationSeconds: Double
+    /// The config block the plugin was created with.
+    let config: JSONValue
     private let seenPIDs = Mutex<Set<Int32>>([])
 
     /// Fast test defaults; `settings` entries replace top-level keys of the config block.
@@ -85,8 +87,28 @@ final class MCPFixture: Sendable {
     }
 
     private init(servers: [ServerEntry], settings: [String: JSONValue], connection: [String: JSONValue]) throws {
+        let marker = "sb-test-" + UUID().uuidString
+        self.marker = marker
         directory = NSTemporaryDirectory() + "mcp-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/servers_config.json"
+        try Self.writeServers(servers, to: path, marker: marker)
+        var config: [String: JSONValue] = [
+            "servers_config": .string(path), "shutdown_grace": .double(1),
+            "connection": .object([
+                "connection_timeout": .double(30), "initial_reconnect_delay": .double(0.2), "max_reconnect_delay": .double(1),
+                "max_reconnect_attempts": .int(5), "ping_interval": .double(0), "ping_timeout": .double(2),
+            ].merging(connection) { $1 }),
+        ]
+        config.merge(settings) { $1 }
+        self.config = .object(config)
+        let started = Date()
+        harness = try PluginHarness(plugin: "MCP", component: "mcp", config: .object(config))
+        creationSeconds = Date().timeIntervalSince(started)
+    }
+
+    /// Writes servers_config.json, each stdio server's environment carrying the fixture's marker.
+    private static func writeServers(_ servers: [ServerEntry], to path: String, marker: String) throws {
         var entries: [String: JSONValue] = [:]
         for server in servers {
             var fields = server.fields
@@ -98,19 +120,16 @@ final class MCPFixture: Sendable {
             }
             entries[server.name] = .object(fields)
         }
-        let path = directory + "/servers_config.json"
         try JSONValue.object(["mcpServers": .object(entries)]).jsonText.write(toFile: path, atomically: true, encoding: .utf8)
-        var config: [String: JSONValue] = [
-            "servers_config": .string(path), "shutdown_grace": .double(1),
-            "connection": .object([
-                "connection_timeout": .double(30), "initial_reconnect_delay": .double(0.2), "max_reconnect_delay": .double(1),
-                "max_reconnect_attempts": .int(5), "ping_interval": .double(0), "ping_timeout": .double(2),
-            ].merging(connection) { $1 }),
-        ]
-        config.merge(settings) { $1 }
-        let started = Date()
-        harness = try PluginHarness(plugin: "MCP", component: "mcp", config: .object(config))
-        creationSeconds = Date().timeIntervalSince(started)
+    }
+
+    /// Rewrites servers_config.json and reconfigures the plugin with its unchanged block, as the
+    /// host does when the file changes (off the cooperative pool: stopping servers blocks).
+    func replaceServers(_ servers: [ServerEntry]) async throws {
+        try Self.writeServers(servers, to: directory + "/servers_config.json", marker: marker)
+        let (instance, config) = (harness.instance, config)
+        let result: Result<Void, ComponentError> = await offThePool { Result { () throws(ComponentError) in try instance.reconfigure(config) } }
+        try result.get()
     }
 
     // MARK: ops
