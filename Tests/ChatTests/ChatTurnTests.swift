@@ -266,3 +266,29 @@ import Testing
         #expect(catalog["tools"]?.arrayValue?.allSatisfy { $0["source"] == .string("native_tools") } == true)
     }
 }
+
+/// Hot reload of the `chat:` settings (issue 8): the orchestrator is a configuration listener.
+@Suite(.serialized) struct ChatReloadTests {
+    static func config(_ chat: String) throws -> HostConfig {
+        try HostConfig.parse("plugin_dir: /nonexistent\nchat:\n" + chat, file: "/tmp/plugins.yaml")
+    }
+
+    @Test func chatSettingsChangedWhileATurnStreamsApplyToTheNextTurn() async throws {
+        let rig = try await ChatRig.start(model: "mock/echo")
+        defer { rig.stop() }
+        let before = try Self.config("  system_prompt: Old.\n  max_tool_hops: 8\n")
+        _ = rig.orchestrator.apply(before, previous: try Self.config("  system_prompt: x\n"))
+        let slow = try rig.chat("first", model: "mock/text?chunks=40&rate=100")
+        _ = await slow.wait { $0.contains { $0.kind == .textDelta } }
+        let after = try Self.config("  system_prompt: New.\n  max_tool_hops: 0\n  context: {max_tokens: 2000, reserve_tokens: 100}\n")
+        #expect(rig.orchestrator.apply(after, previous: before).isEmpty)
+        #expect(rig.orchestrator.settings.maxTokens == 2000)
+        #expect(await slow.terminal().ending?.kind == .done)  // the running turn finished on its settings
+        let next = try await rig.chat("second").terminal()
+        #expect(next.text == "echo: second messages=2 system=New.")
+        let bodies = try await rig.mock.requests().compactMap { $0["body"] }
+        #expect(bodies.first?["messages"]?.arrayValue?.first?["content"] == .string("Old."))
+        #expect(bodies.first?["tools"] != nil)
+        #expect(bodies.last?["tools"] == nil)  // max_tool_hops: 0 offers no tools
+    }
+}
