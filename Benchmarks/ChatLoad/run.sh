@@ -46,7 +46,9 @@ cleanup() {
     if [ "${KEEP:-0}" = 1 ]; then echo "run.sh: kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+# A signal, or a closed stdout (`run.sh | head`), ends the script through the EXIT trap too.
 trap 'exit 130' INT TERM
+trap 'exit 141' PIPE
 
 # Waits up to $2 seconds for a line matching $1 in file $3.
 wait_for_line() {
@@ -63,13 +65,12 @@ wait_for_line '^PORT ' 10 "$WORK/mock.out" || { echo "run.sh: the mock did not s
 MOCK_PORT=$(awk '/^PORT /{print $2; exit}' "$WORK/mock.out")
 MOCK_URL=http://127.0.0.1:$MOCK_PORT/v1
 
-HAVE_HOST=1
-for lib in SQLiteStore OpenAI WebSocket; do
-    if [ ! -f "$BIN/lib$lib.so" ]; then
-        echo "run.sh: $BIN/lib$lib.so is missing (is the WebSocket transport merged and built?): mock-only phases" >&2
-        HAVE_HOST=0
-    fi
-done
+HAVE_HOST=1 missing=""
+for lib in SQLiteStore OpenAI WebSocket; do [ -f "$BIN/lib$lib.so" ] || missing="$missing lib$lib.so"; done
+if [ -n "$missing" ]; then
+    echo "run.sh: not built in $BIN:$missing (the WebSocket transport merged?): the mock-direct phases only" >&2
+    HAVE_HOST=0
+fi
 
 if [ $HAVE_HOST = 1 ]; then
     mkdir -p "$WORK/plugins"
@@ -123,7 +124,7 @@ EOF
         exit 1
     fi
     # Warm-up, not reported: first connections to the mock, the database file, lazy allocations.
-    "$LOAD" --ws "$WS_URL" --clients 20 --turns 5 --chunks "$CHUNKS" >/dev/null
+    "$LOAD" --ws "$WS_URL" --clients 20 --turns 5 --chunks "$CHUNKS" >/dev/null || echo "run.sh: the warm-up had errors" >&2
 fi
 
 RESULTS=$WORK/results.jsonl

@@ -4,7 +4,8 @@
 **
 ** A chat turn is one text frame
 **   {"action":"chat","request_id":"<unique>","payload":{"text":"hi","model":"bench?chunks=K"}}
-** answered by frames whose top-level "status" says what they are: "chunk" (a relayed chunk),
+** answered by frames whose top-level "status" says what they are: "chunk" (a relayed chunk when
+** its chunk's type is text or reasoning; usage and finish come as chunk frames too),
 ** "completed" or "complete" (the end), "error" or "cancelled" (a failed turn); others
 ** ("processing", usage, tool status) are ignored. Frames of an earlier turn (the legacy
 ** "complete" that follows "completed") are told apart by their request_id. */
@@ -117,6 +118,16 @@ static int handshake(client *c, ws_state *s) {
     return 1;
 }
 
+/* A chunk frame relays model output when its chunk's "type" is text or reasoning (or absent);
+** the transport also sends the usage and the finish reason as chunk frames, which are not
+** streamed chunks of the reply. */
+static int is_content(const char *m, size_t n) {
+    const char *chunk, *type;
+    size_t chunk_len, type_len;
+    if (!json_top(m, n, "chunk", &chunk, &chunk_len) || !json_top_string(chunk, chunk_len, "type", &type, &type_len)) return 1;
+    return (type_len == 4 && memcmp(type, "text", 4) == 0) || (type_len == 9 && memcmp(type, "reasoning", 9) == 0);
+}
+
 /* A complete text message from the server. */
 static void on_message(client *c, ws_state *s, const char *m, size_t n) {
     if (c->state != C_RUNNING) return; /* idle mode, or after the last turn */
@@ -129,7 +140,7 @@ static void on_message(client *c, ws_state *s, const char *m, size_t n) {
         (rid_len != s->request_id_len || memcmp(rid, s->request_id, rid_len) != 0))
         return;
     if (status_len == 5 && memcmp(status, "chunk", 5) == 0) {
-        client_chunk(c);
+        if (is_content(m, n)) client_chunk(c);
     } else if ((status_len == 9 && memcmp(status, "completed", 9) == 0) || (status_len == 8 && memcmp(status, "complete", 8) == 0)) {
         client_turn_done(c);
     } else if ((status_len == 5 && memcmp(status, "error", 5) == 0) || (status_len == 9 && memcmp(status, "cancelled", 9) == 0)) {
