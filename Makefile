@@ -1,7 +1,8 @@
 # Switchboard: two commands set up everything on a fresh Debian machine.
 #   make run    install missing Debian packages, build in release, stage plugins, start the host
 #   make test   install missing Debian packages and the MCP test servers, build, run every test
-#   make bench  build in release and run the benchmarks (figures go in BENCHMARKS.md)
+#   make bench  build in release and run the benchmarks (figures go in BENCHMARKS.md);
+#               make bench-chat runs only the chat-over-WebSocket load test
 
 SWIFT        ?= swift
 CONFIG       ?= plugins.yaml
@@ -18,7 +19,7 @@ MCP_SERVERS  := Tests/MCPTests/Servers
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench build build-debug stage deps venvs install clean clean-venvs
+.PHONY: run test bench bench-chat build build-debug stage deps venvs install clean clean-venvs
 
 PREFIX       ?= /usr/local
 
@@ -66,7 +67,13 @@ test: build-debug venvs
 
 bench: build venvs
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	for bench in HostBench StoreBench ProviderCoreBench ProviderBench MCPBench; do echo; $$bin/$$bench || exit 1; done
+	for bench in HostBench StoreBench ProviderCoreBench ProviderBench MCPBench; do echo; $$bin/$$bench || exit 1; done; \
+	echo; Benchmarks/ChatLoad/run.sh $$bin
+
+# Chat over WebSocket under load: chat-load's mock LLM, a host with the SQLite store, the OpenAI
+# provider and the WebSocket transport, and N clients (Benchmarks/ChatLoad/run.sh says which).
+bench-chat: build
+	@Benchmarks/ChatLoad/run.sh $$($(SWIFT) build -c release --show-bin-path)
 
 # Installs the host, the plugins and the SDK (header + Swift module map) for out-of-tree plugins.
 install: build

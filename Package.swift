@@ -10,6 +10,8 @@ let package = Package(
     name: "Switchboard",
     products: [
         .executable(name: "switchboard", targets: ["switchboard"]),
+        // The chat-over-WebSocket load generator (a C program with its own fast mock LLM).
+        .executable(name: "chat-load", targets: ["ChatLoad"]),
         // Plugins: each is a .so that `make stage` copies into the plugin directory.
         .library(name: "ExampleC", type: .dynamic, targets: ["ExampleC"]),
         .library(name: "ExampleSwift", type: .dynamic, targets: ["ExampleSwift"]),
@@ -70,6 +72,9 @@ let package = Package(
         .executableTarget(name: "ProviderBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/ProviderBench"),
         .executableTarget(name: "MCPBench", dependencies: ["Host"], path: "Benchmarks/MCPBench"),
         .executableTarget(name: "MCPBenchServer", path: "Benchmarks/MCPBenchServer"),  // a trivial stdio MCP server in C
+        // chat-load: WebSocket and SSE clients over epoll and a mock OpenAI-compatible server, in C (run.sh drives it).
+        .executableTarget(name: "ChatLoad", path: "Benchmarks/ChatLoad", exclude: ["run.sh"],
+                          cSettings: [.unsafeFlags(["-O2", "-Wall", "-Wextra"])], linkerSettings: [.linkedLibrary("pthread")]),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI", "PluginTestKit"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite", "PluginTestKit"]),
         // Loads a built plugin and drives it through the ABI, for each plugin's tests.
