@@ -67,7 +67,7 @@ test: build-debug venvs
 
 bench: build venvs
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	for bench in HostBench StoreBench ProviderCoreBench ProviderBench MCPBench; do echo; $$bin/$$bench || exit 1; done; \
+	for bench in HostBench StoreBench ProviderCoreBench ProviderBench MCPBench ChatBench; do echo; $$bin/$$bench || exit 1; done; \
 	echo; Benchmarks/ChatLoad/run.sh $$bin
 
 # Chat over WebSocket under load: chat-load's mock LLM, a host with the SQLite store, the OpenAI

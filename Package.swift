@@ -71,6 +71,7 @@ let package = Package(
         .executableTarget(name: "StoreBench", dependencies: ["Host"], path: "Benchmarks/StoreBench"),
         .executableTarget(name: "ProviderBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/ProviderBench"),
         .executableTarget(name: "MCPBench", dependencies: ["Host"], path: "Benchmarks/MCPBench"),
+        .executableTarget(name: "ChatBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/ChatBench"),
         .executableTarget(name: "MCPBenchServer", path: "Benchmarks/MCPBenchServer"),  // a trivial stdio MCP server in C
         // chat-load: WebSocket and SSE clients over epoll and a mock OpenAI-compatible server, in C (run.sh drives it).
         .executableTarget(name: "ChatLoad", path: "Benchmarks/ChatLoad", exclude: ["run.sh"],

@@ -65,7 +65,7 @@ public final class InstanceContext: Sendable {
     }
 
     /// The opaque `host_ref` given to the plugin; valid for the life of the process (see `makeContext`).
-    var hostRef: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+    public var hostRef: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 }
 
 /// Handles requests transports submit through `sb_host_api.submit` (chat turns, conversation ops).
