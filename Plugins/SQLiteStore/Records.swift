@@ -27,6 +27,26 @@ struct MessageRecord: Codable, Equatable {
     }
 }
 
+extension MessageRecord {
+    /// The record as JSON, absent optionals left out (what JSONEncoder would write, written by
+    /// JSONSupport's writer: every store answer carries messages, so this is on the hot path).
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "id": .int(id), "conversation_id": .string(conversationID), "seq": .int(seq), "role": .string(role),
+            "content": .string(content), "status": .string(status), "created_at": .int(createdAt), "updated_at": .int(updatedAt),
+        ]
+        if let reasoning { members["reasoning"] = .string(reasoning) }
+        if let toolCalls { members["tool_calls"] = toolCalls }
+        if let toolCallID { members["tool_call_id"] = .string(toolCallID) }
+        if let toolName { members["tool_name"] = .string(toolName) }
+        if let usage { members["usage"] = usage }
+        if let model { members["model"] = .string(model) }
+        if let provider { members["provider"] = .string(provider) }
+        if let requestID { members["request_id"] = .string(requestID) }
+        return .object(members)
+    }
+}
+
 /// A message to append, as the host sends it.
 struct NewMessage: Codable {
     var role: String
@@ -72,6 +92,16 @@ struct ConversationRecord: Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, owner, title
         case savedName = "saved_name", createdAt = "created_at", updatedAt = "updated_at", messageCount = "message_count"
+    }
+}
+
+extension ConversationRecord {
+    var json: JSONValue {
+        var members: [String: JSONValue] = ["id": .string(id), "owner": .string(owner), "created_at": .int(createdAt), "updated_at": .int(updatedAt)]
+        if let title { members["title"] = .string(title) }
+        if let savedName { members["saved_name"] = .string(savedName) }
+        if let messageCount { members["message_count"] = .int(messageCount) }
+        return .object(members)
     }
 }
 

@@ -115,7 +115,7 @@ final class SQLiteStore: ComponentImplementation {
             guard (1...500).contains(limit) else { throw .invalid("limit must be from 1 to 500") }
             read(operation) { db throws(StoreError) in
                 let (page, next) = try ConversationQueries.list(owner: list.owner, limit: limit, cursor: list.cursor, on: db)
-                return Results.Page(conversations: page, nextCursor: next).jsonText
+                return Results.page(page, next: next)
             }
         case "get_conversation":
             let get = try StoreRequests.Get.decode(request)
@@ -124,7 +124,7 @@ final class SQLiteStore: ComponentImplementation {
                     throw .notFound("conversation \(get.conversationID) not found")
                 }
                 let messages = try MessageQueries.messages(of: get.conversationID, limit: get.messagesLimit, on: db)
-                return Results.Conversation(conversation: conversation, messages: messages).jsonText
+                return Results.conversation(conversation, messages: messages)
             }
         case "delete_conversation":
             let scope = try StoreRequests.Scope.decode(request)
@@ -196,20 +196,15 @@ extension StoreConfig {
 
 /// Op results, encoded straight from the records (one JSON encoding per result).
 enum Results {
-    struct One: Encodable { let message: MessageRecord }
-    struct Many: Encodable { let messages: [MessageRecord] }
-    struct Page: Encodable {
-        let conversations: [ConversationRecord]
-        let nextCursor: String?
-        enum CodingKeys: String, CodingKey { case conversations, nextCursor = "next_cursor" }
-        func encode(to encoder: any Encoder) throws {  // next_cursor is null, not absent, on the last page
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(conversations, forKey: .conversations)
-            try container.encode(nextCursor, forKey: .nextCursor)
-        }
-    }
-    struct Conversation: Encodable { let conversation: ConversationRecord; let messages: [MessageRecord] }
+    static func message(_ record: MessageRecord) -> String { JSONValue.object(["message": record.json]).jsonText }
+    static func messages(_ records: [MessageRecord]) -> String { JSONValue.object(["messages": .array(records.map(\.json))]).jsonText }
 
-    static func message(_ record: MessageRecord) -> String { One(message: record).jsonText }
-    static func messages(_ records: [MessageRecord]) -> String { Many(messages: records).jsonText }
+    /// next_cursor is null, not absent, on the last page.
+    static func page(_ conversations: [ConversationRecord], next: String?) -> String {
+        JSONValue.object(["conversations": .array(conversations.map(\.json)), "next_cursor": next.map(JSONValue.string) ?? .null]).jsonText
+    }
+
+    static func conversation(_ conversation: ConversationRecord, messages: [MessageRecord]) -> String {
+        JSONValue.object(["conversation": conversation.json, "messages": .array(messages.map(\.json))]).jsonText
+    }
 }
