@@ -133,3 +133,22 @@ import Testing
         registry.shutdown()
     }
 }
+
+@Suite struct MetricsRegistryTests {
+    @Test func rendersPrometheusTextWithCumulativeBuckets() {
+        let metrics = MetricsRegistry()
+        metrics.count("requests_total", "outcome=\"ok\"", by: 2)
+        metrics.set("connections", to: 7)
+        metrics.observe("latency_seconds", seconds: 0.003)
+        metrics.observe("latency_seconds", seconds: 0.2)
+        #expect(!metrics.record(kind: 0, name: "latency_seconds", labels: "", value: 1))  // another kind under the same key
+        #expect(!metrics.record(kind: 0, name: "requests_total", labels: "", value: -1))
+        let text = metrics.prometheusText()
+        #expect(text.hasPrefix("# TYPE connections gauge\nconnections 7\n# TYPE latency_seconds histogram\n"))
+        #expect(text.contains("latency_seconds_bucket{le=\"0.0025\"} 0\nlatency_seconds_bucket{le=\"0.005\"} 1\n"))
+        #expect(text.contains("latency_seconds_bucket{le=\"0.25\"} 2\n"))
+        #expect(text.contains("latency_seconds_bucket{le=\"+Inf\"} 2\nlatency_seconds_sum 0.203\nlatency_seconds_count 2\n"))
+        #expect(text.hasSuffix("# TYPE requests_total counter\nrequests_total{outcome=\"ok\"} 2\n"))
+        #expect("a\"b\\c\nd".prometheusLabelValue == "a\\\"b\\\\c\\nd")
+    }
+}

@@ -46,7 +46,10 @@ enum RunCommand {
         }
         let chain = ProviderChain(candidates: providerCandidates(config.active, registry), logger: log)
         let orchestrator = orchestrator(config, registry, chain: chain)
-        services.requestHandler = orchestrator
+        // Host ops: health and metrics, the orchestrator's, and (once serving) the config ops.
+        let statusOps = StatusOps(instances: registry.instances, services: services, accepting: { orchestrator.isAccepting })
+        let hostOps = HostOpRouter(routes: [(StatusOps.ops, statusOps)], fallback: orchestrator)
+        services.requestHandler = hostOps
 
         let transports = registry.instances.filter { $0.kind == .transport }
         var serving: [(ComponentInstance, ComponentOperation)] = []
@@ -60,7 +63,7 @@ enum RunCommand {
         }
         let (pluginCount, instanceCount) = (registry.plugins.count, registry.instances.count)
         let hotReload = HotReload.start(layers: layers, services: services, registry: registry, chain: chain)  // config changes apply live
-        services.requestHandler = hotReload.routing(orchestrator)
+        services.requestHandler = hotReload.routing(hostOps)
         hotReload.reloader.addListener(orchestrator)  // chat settings apply to new turns
         let elapsed = ContinuousClock.now - startedAt
         log.info("host", "ready: \(pluginCount) plugins loaded, \(instanceCount) components created in "

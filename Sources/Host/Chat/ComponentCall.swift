@@ -42,6 +42,12 @@ final class ComponentCall: EventForwarder {
                     onEvent: (@Sendable (PluginEvent) -> Void)? = nil, cancellable: Bool = false,
                     deadline: Duration? = nil) async -> Result<String, OperationFailure> {
         let call = ComponentCall(onEvent: onEvent)
+        let started = ContinuousClock.now
+        defer {
+            if instance.kind == .store {
+                instance.context.services.metrics.observe("switchboard_store_operation_seconds", "op=\"\(op)\"", seconds: (ContinuousClock.now - started).seconds)
+            }
+        }
         let handle: UInt64
         do throws(ComponentError) { handle = try instance.start(op: op, request: request.jsonText, forwardingTo: call) } catch {
             return .failure(OperationFailure(error))
@@ -136,4 +142,8 @@ private final class FailureLogger: EventForwarder {
 
 extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

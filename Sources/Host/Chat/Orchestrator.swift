@@ -30,14 +30,14 @@ public final class Orchestrator: HostRequestHandler {
     public init(settings: ChatSettings, chain: ProviderChain, store: ComponentInstance?, toolSources: [ComponentInstance], services: HostServices) {
         environment = Mutex(TurnEnvironment(settings: settings, chain: chain, store: store,
                                             catalog: ToolCatalog(sources: toolSources, services: services),
-                                            estimator: TokenEstimator(), logger: services.logger))
+                                            estimator: TokenEstimator(), logger: services.logger, metrics: services.metrics))
     }
 
     /// The settings and providers new turns use; running turns keep the ones they started with.
     public func update(settings: ChatSettings? = nil, chain: ProviderChain? = nil) {
         environment.withLock { current in
             current = TurnEnvironment(settings: settings ?? current.settings, chain: chain ?? current.chain, store: current.store,
-                                      catalog: current.catalog, estimator: current.estimator, logger: current.logger)
+                                      catalog: current.catalog, estimator: current.estimator, logger: current.logger, metrics: current.metrics)
         }
     }
 
@@ -45,6 +45,8 @@ public final class Orchestrator: HostRequestHandler {
 
     /// Refuses new requests from now on; cancel keeps working so transports can stop their turns.
     public func stopAccepting() { accepting.store(false, ordering: .releasing) }
+
+    public var isAccepting: Bool { accepting.load(ordering: .acquiring) }
 
     static let storeOps: Set<String> = ["list_conversations", "get_conversation", "delete_conversation", "save_conversation",
                                         "unsave_conversation", "set_title"]
@@ -159,8 +161,10 @@ public final class Orchestrator: HostRequestHandler {
     }
 
     private func finish(_ turn: Turn, with ending: PluginEvent) {
-        let settings = environment.withLock { $0.settings }
+        let (settings, metrics) = environment.withLock { ($0.settings, $0.metrics) }
         turn.finish(ending, now: DispatchTime.now().uptimeNanoseconds)
+        let outcome = ending.kind == .done ? "done" : ending.kind == .cancelled ? "cancelled" : ending.name == "conversation_busy" ? "busy" : "error"
+        metrics.count("switchboard_turns_total", "outcome=\"\(outcome)\"")
         // A refused turn is forgotten at once, so the same request id may be tried again.
         let keep = ending.name != "conversation_busy" && settings.replayTurns > 0
         state.withLock { state in

@@ -18,6 +18,9 @@ struct ModelReply: Sendable {
     var usage: JSONValue?
     var finishReason: String?
     var candidate: ProviderChain.Candidate?
+    /// When the first text or reasoning arrived, and how many deltas did.
+    var firstDeltaAt: ContinuousClock.Instant?
+    var deltas = 0
     /// The provider's terminal event: DONE, ERROR or CANCELLED.
     var ending = PluginEvent(kind: .done)
     /// Whether anything of the reply reached the client.
@@ -70,6 +73,8 @@ final class ProviderStream: EventForwarder {
         switch copy.kind {
         case .textDelta, .reasoningDelta:
             let flush = state.withLock { state -> (String, String)? in
+                if state.reply.firstDeltaAt == nil { state.reply.firstDeltaAt = .now }
+                state.reply.deltas += 1
                 if copy.kind == .textDelta {
                     state.reply.text += copy.text
                     state.pendingContent += copy.text

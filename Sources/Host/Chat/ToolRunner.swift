@@ -17,6 +17,13 @@ struct ToolRunner: Sendable {
     let turn: Turn
     let listing: ToolCatalog.Listing
     let settings: ChatSettings
+    let metrics: MetricsRegistry
+
+    /// Where a tool runs, for metrics: its MCP server when the source names one, else the source.
+    private func serverName(of tool: String) -> String {
+        guard let entry = listing.tools.first(where: { $0.tool["name"]?.stringValue == tool }) else { return "unknown" }
+        return entry.tool["server"]?.stringValue ?? entry.source.name
+    }
 
     func run(_ calls: [RequestedToolCall], hop: Int) async -> [ToolOutcome] {
         await withTaskGroup(of: (Int, ToolOutcome).self) { group in
@@ -44,6 +51,9 @@ struct ToolRunner: Sendable {
         let started = ContinuousClock.now
         let (message, isError) = await invoke(call, arguments: arguments)
         let elapsed = ContinuousClock.now - started
+        let server = "server=\"\(serverName(of: call.name).prometheusLabelValue)\""
+        metrics.count("switchboard_tool_calls_total", server + ",outcome=\"\(isError ? "error" : "ok")\"")
+        metrics.observe("switchboard_tool_call_duration_seconds", server, seconds: elapsed.seconds)
         let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         let preview = message.count > settings.resultPreviewChars ? String(message.prefix(settings.resultPreviewChars)) + "…" : message
         turn.emit(PluginEvent(kind: .toolStatus, text: isError ? "error" : "completed", id: call.id, name: call.name,

@@ -10,6 +10,7 @@ struct TurnEnvironment: Sendable {
     let catalog: ToolCatalog
     let estimator: TokenEstimator
     let logger: Logger
+    let metrics: MetricsRegistry
 }
 
 /// Runs one chat turn: stores the user message, builds the context, streams the model's reply,
@@ -69,7 +70,9 @@ struct TurnRunner: Sendable {
             }
             let persistence = StreamPersistence(slot: write.slot, flushChars: settings.flushChars,
                                                 flushInterval: .milliseconds(Int(settings.flushInterval * 1000)))
+            let callStarted = ContinuousClock.now
             let reply = await callModel(body: .object(body), persistence: persistence)
+            record(reply, startedAt: callStarted, model: reply.candidate?.model ?? request.model ?? reply.candidate?.defaultModel ?? plannedModel)
             let messageID: Int64
             switch await write.task.value {
             case .failure(let failure): return failure.event(prefix: "store_error")
@@ -107,7 +110,7 @@ struct TurnRunner: Sendable {
                                 messageID: messageID, text: finalText, reasoning: finalReasoning, hops: hop)
             }
 
-            let outcomes = await ToolRunner(turn: turn, listing: listing, settings: settings).run(calls, hop: hop + 1)
+            let outcomes = await ToolRunner(turn: turn, listing: listing, settings: settings, metrics: environment.metrics).run(calls, hop: hop + 1)
             messages.append(ConversationContext.assistantMessage(text: reply.text, calls: calls))
             messages += outcomes.map(ConversationContext.toolMessage)
             let toolRecords = outcomes.map { outcome -> JSONValue in
@@ -140,6 +143,22 @@ struct TurnRunner: Sendable {
         persistence.append(content: pending.content, reasoning: pending.reasoning)
         if reply.ending.kind == .done, Task.isCancelled { reply.ending = PluginEvent(kind: .cancelled) }
         return reply
+    }
+
+    /// One model call's metrics: latency, time to first token, streamed chunks, tokens and cost.
+    private func record(_ reply: ModelReply, startedAt: ContinuousClock.Instant, model: String) {
+        let metrics = environment.metrics
+        let provider = "provider=\"\((reply.candidate?.instance.name ?? "").prometheusLabelValue)\""
+        let labels = provider + ",model=\"\(model.prometheusLabelValue)\""
+        let outcome = reply.ending.kind == .done ? "ok" : reply.ending.kind == .cancelled ? "cancelled" : "error"
+        metrics.observe("switchboard_provider_latency_seconds", provider, seconds: (ContinuousClock.now - startedAt).seconds)
+        metrics.count("switchboard_provider_requests_total", provider + ",outcome=\"\(outcome)\"")
+        if let first = reply.firstDeltaAt { metrics.observe("switchboard_time_to_first_token_seconds", provider, seconds: (first - startedAt).seconds) }
+        if reply.deltas > 0 { metrics.count("switchboard_streamed_chunks_total", provider, by: Double(reply.deltas)) }
+        guard let usage = reply.usage else { return }
+        if let tokens = usage["prompt_tokens"]?.doubleValue { metrics.count("switchboard_tokens_total", labels + ",direction=\"in\"", by: tokens) }
+        if let tokens = usage["completion_tokens"]?.doubleValue { metrics.count("switchboard_tokens_total", labels + ",direction=\"out\"", by: tokens) }
+        if let cost = usage["cost"]?.doubleValue { metrics.count("switchboard_cost_total", labels, by: cost) }
     }
 
     // MARK: - Endings
