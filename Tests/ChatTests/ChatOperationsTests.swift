@@ -35,3 +35,50 @@ import Testing
         #expect(status.health()["ready"] == .bool(false))
     }
 }
+
+@Suite(.serialized) struct ChatShutdownTests {
+    @Test func drainLetsShortTurnsFinishAndCancelsLongOnesAfterTheGrace() async throws {
+        let rig = try await ChatRig.start(model: "mock/text?chunks=5")
+        defer { rig.stop() }
+        let short = try rig.chat("short", model: "mock/text?chunks=10&rate=100")  // about 0.1 s
+        let long = try rig.chat("long", model: "mock/text?chunks=1000&rate=100")  // 10 s
+        _ = await long.wait { $0.contains { $0.kind == .textDelta } }
+        let started = ContinuousClock.now
+        await rig.orchestrator.drain(grace: .milliseconds(600))
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= .milliseconds(600) && elapsed < .seconds(3))
+        #expect(short.received.ending?.kind == .done)
+        let ended = await long.terminal(seconds: 2)
+        #expect(ended.ending?.kind == .cancelled)
+        // What streamed of the cancelled turn was stored before its terminal event.
+        let conversation = try #require((try? JSONValue.parse(ended.first?.data ?? ""))?["conversation_id"]?.stringValue)
+        let stored = try await rig.stored(conversation)
+        #expect(stored.last?["status"] == .string("incomplete"))
+        #expect(stored.last?["content"]?.stringValue?.hasPrefix("w0 w1 ") == true)
+        #expect(throws: ComponentError.self) { try rig.chat("too late") }
+    }
+}
+
+@Suite struct LoggerFormatTests {
+    @Test func jsonLinesCarryTheFieldsAndTextLinesAppendThem() {
+        let lines = LinesBox()
+        let logger = Logger(level: .info, format: .json, sink: { lines.append($0) })
+        logger.log(.info, "chat", "turn done", fields: ["request_id": .string("r1"), "duration_ms": .int(12)])
+        logger.format = .text
+        logger.log(.warn, "chat", "slow", fields: ["request_id": .string("r2")])
+        logger.log(.debug, "chat", "dropped")
+        let all = lines.all
+        #expect(all.count == 2)
+        let json = try? JSONValue.parse(all[0])
+        #expect(json?["request_id"] == .string("r1") && json?["duration_ms"] == .int(12) && json?["level"] == .string("info")
+                && json?["component"] == .string("chat") && json?["message"] == .string("turn done") && json?["time"] != nil)
+        #expect(all[1].hasSuffix("WARN  [chat] slow request_id=r2\n"))
+    }
+}
+
+final class LinesBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+}

@@ -33,7 +33,7 @@ enum RunCommand {
         let signals = SignalWaiter()  // first: a signal during start-up must not be lost or fatal
         guard let layers = SwitchboardCommand.loadLayers(options) else { return 2 }
         let config = layers.config
-        let services = HostServices(logger: Logger(level: config.logLevel), configuration: config.effectiveDocument)
+        let services = HostServices(logger: Logger(level: config.logLevel, format: config.logFormat), configuration: config.effectiveDocument)
         let log = services.logger
         let registry = Registry(config: config, services: services)
         do throws(RegistryError) {
@@ -81,6 +81,12 @@ enum RunCommand {
                 }
             }
             let first = await group.next() ?? .cancelled
+            if case .signal(let number) = first {
+                log.info("host", "received \(SignalWaiter.name(number)): no new requests; running turns have \(orchestrator.settings.shutdownGrace) s to finish")
+                // Graceful: transports keep serving while running turns finish (or are cancelled
+                // and stored at the end of the grace period).
+                await orchestrator.drain(grace: .milliseconds(Int(orchestrator.settings.shutdownGrace * 1000)))
+            }
             group.cancelAll()  // stops the other waits; cancelled event streams cancel their serve ops
             return first
         }

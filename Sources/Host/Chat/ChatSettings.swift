@@ -34,11 +34,13 @@ public struct ChatSettings: Sendable, Equatable {
     public var replaySeconds = 600.0
     /// Characters of a tool result shown to clients in tool_execution events.
     public var resultPreviewChars = 200
+    /// On SIGTERM/SIGINT, how long running turns may go on before they are cancelled.
+    public var shutdownGrace = 5.0
 
     public init() {}
 
     static let keys: Set<String> = ["system_prompt", "max_tool_hops", "max_parallel_tools", "tool_timeout", "busy", "max_queued",
-                                    "context", "persistence", "replay", "tool_result_preview"]
+                                    "context", "persistence", "replay", "tool_result_preview", "shutdown_grace"]
 
     static func read(_ node: ConfigNode, _ reader: inout ConfigReader) -> ChatSettings {
         var settings = ChatSettings()
@@ -70,6 +72,7 @@ public struct ChatSettings: Sendable, Equatable {
                     if entry.key == "keep_seconds" { settings.replaySeconds = reader.number(entry.value, "\(what).keep_seconds", in: 0...604_800) ?? settings.replaySeconds }
                 }
             case "tool_result_preview": settings.resultPreviewChars = reader.int(value, what, in: 0...100_000) ?? settings.resultPreviewChars
+            case "shutdown_grace": settings.shutdownGrace = reader.number(value, what, in: 0...3600) ?? settings.shutdownGrace
             default: break  // reported by mapping(allowed:)
             }
         }

@@ -19,6 +19,8 @@ public final class Orchestrator: HostRequestHandler {
         var finished: [Turn.Key] = []
         var handles: [UInt64: Subscription] = [:]
         var turnHandles: [Turn.Key: [UInt64]] = [:]
+        /// Turns not yet finished, for a graceful shutdown.
+        var running: [Turn.Key: Turn] = [:]
     }
 
     private let state = Mutex(State())
@@ -131,6 +133,7 @@ public final class Orchestrator: HostRequestHandler {
         let existing = state.withLock { state -> Turn? in
             if let existing = state.turns[key] { return existing }
             state.turns[key] = turn
+            state.running[key] = turn
             state.handles[handle] = .watcher(turn, watcher)
             state.turnHandles[key] = [handle]
             return nil
@@ -142,6 +145,7 @@ public final class Orchestrator: HostRequestHandler {
         }
         _ = turn.attach(watcher, after: 0)
         let gateKey = request.owner + "\u{0}" + conversation
+        let started = ContinuousClock.now
         let task = Task {
             let ending: PluginEvent
             do throws(ConversationGate.Refusal) {
@@ -156,6 +160,7 @@ public final class Orchestrator: HostRequestHandler {
                 ending = PluginEvent(kind: .cancelled)
             }
             self.finish(turn, with: ending)
+            self.logEnd(of: turn, request: request, ending: ending, after: ContinuousClock.now - started, logger: environment.logger)
         }
         turn.setRunner(task)
     }
@@ -168,6 +173,7 @@ public final class Orchestrator: HostRequestHandler {
         // A refused turn is forgotten at once, so the same request id may be tried again.
         let keep = ending.name != "conversation_busy" && settings.replayTurns > 0
         state.withLock { state in
+            state.running[turn.key] = nil
             for handle in state.turnHandles.removeValue(forKey: turn.key) ?? [] { state.handles[handle] = nil }
             if keep { state.finished.append(turn.key) } else { state.turns[turn.key] = nil }
             let now = DispatchTime.now().uptimeNanoseconds
@@ -205,6 +211,42 @@ public final class Orchestrator: HostRequestHandler {
                 sink.send(PluginEvent(kind: .error, text: "the events after \(after) of request '\(key.requestID)' are no longer kept",
                                       name: "replay_unavailable", status: SB_ERR_NOT_FOUND))
             }
+        }
+    }
+
+    /// One line per turn, with the fields operators search by.
+    private func logEnd(of turn: Turn, request: ChatRequest, ending: PluginEvent, after elapsed: Duration, logger: Logger) {
+        var fields: [String: JSONValue] = ["request_id": .string(request.requestID), "conversation_id": .string(turn.conversationID),
+                                           "owner": .string(request.owner), "duration_ms": .int(Int64(elapsed.seconds * 1000))]
+        if ending.kind == .done, let done = try? JSONValue.parse(ending.data) {
+            fields["model"] = done["model"]
+            fields["tool_hops"] = done["tool_hops"]
+            fields["tokens"] = done["usage"]?["total_tokens"]
+        }
+        switch ending.kind {
+        case .done: logger.log(.info, "chat", "turn done", fields: fields)
+        case .cancelled: logger.log(.info, "chat", "turn cancelled", fields: fields)
+        default:
+            fields["code"] = .string(ending.name)
+            logger.log(.warn, "chat", "turn failed: \(ending.text)", fields: fields)
+        }
+    }
+
+    /// A graceful end: refuses new requests, lets running turns finish for up to `grace`, then
+    /// cancels the rest and waits (bounded) until what they streamed is stored.
+    public func drain(grace: Duration) async {
+        stopAccepting()
+        let deadline = ContinuousClock.now + grace
+        while !state.withLock({ $0.running.isEmpty }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = state.withLock { Array($0.running.values) }
+        guard !left.isEmpty else { return }
+        environment.withLock { $0.logger }.info("chat", "shutdown grace over: cancelling \(left.count) running turn(s)")
+        for turn in left { turn.cancel() }
+        let cancelDeadline = ContinuousClock.now + .seconds(5)
+        while !state.withLock({ $0.running.isEmpty }), ContinuousClock.now < cancelDeadline {
+            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 

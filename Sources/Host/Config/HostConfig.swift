@@ -49,6 +49,7 @@ public struct HostConfig: Sendable {
     public var plugins: [PluginSettings]
     public var active: ActiveComponents
     public var logLevel: LogLevel
+    public var logFormat = LogFormat.text
     /// The orchestrator's settings (`chat:`).
     public var chat = ChatSettings()
     /// servers_config.json: explicit in plugins.yaml, else `MCP_SERVERS_CONFIG_PATH`, else beside plugins.yaml.
@@ -118,10 +119,14 @@ public struct HostConfig: Sendable {
                     config.serversConfigIsExplicit = true
                 }
             case "log":
-                if let log = reader.mapping(node, "log", allowed: ["level"]), let level = log.first(where: { $0.key == "level" }) {
-                    if let name = reader.string(level.value, "log.level") {
+                if let log = reader.mapping(node, "log", allowed: ["level", "format"]) {
+                    if let level = log.first(where: { $0.key == "level" }), let name = reader.string(level.value, "log.level") {
                         if let parsed = LogLevel(name: name) { config.logLevel = parsed }
                         else { reader.fail(level.value, "log.level must be one of \(LogLevel.allCases.map(\.name).joined(separator: ", ")), found '\(name)'") }
+                    }
+                    if let format = log.first(where: { $0.key == "format" }), let name = reader.string(format.value, "log.format") {
+                        if let parsed = LogFormat(rawValue: name) { config.logFormat = parsed }
+                        else { reader.fail(format.value, "log.format must be text or json, found '\(name)'") }
                     }
                 }
             case "plugins":

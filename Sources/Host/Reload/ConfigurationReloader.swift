@@ -123,6 +123,7 @@ public final class ConfigurationReloader: Sendable {
 
         services.configurationDocument = new.effectiveDocument  // before reconfigure: plugins read it through config_get
         if let level = diff.logLevel { log.level = level }
+        log.format = new.logFormat
         var reconfigured = Set<String>()
         for plugin in diff.pluginBlocks {
             reconfigure(plugin: plugin, in: new, report: &report)

@@ -20,18 +20,28 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// The host log: one line per message, `time LEVEL [component] message`.
+/// How log lines look: `time LEVEL [component] message key=value ...`, or one JSON object a line.
+public enum LogFormat: String, Sendable, CaseIterable { case text, json }
+
+/// The host log: one line per message, `time LEVEL [component] message` (or JSON, by config).
 ///
 /// Thread-safe; plugins reach it through `sb_host_api.log` from any thread. Each line goes out in
 /// one `write(2)`, so lines from different threads never interleave.
 public final class Logger: Sendable {
     private let minimum: Atomic<Int>
+    private let json: Atomic<Bool>
     private let sink: @Sendable (String) -> Void
 
     /// - Parameter sink: receives each finished line, newline included (default: standard error).
-    public init(level: LogLevel = .info, sink: @escaping @Sendable (String) -> Void = Logger.standardError) {
+    public init(level: LogLevel = .info, format: LogFormat = .text, sink: @escaping @Sendable (String) -> Void = Logger.standardError) {
         self.minimum = Atomic(level.rawValue)
+        self.json = Atomic(format == .json)
         self.sink = sink
+    }
+
+    public var format: LogFormat {
+        get { json.load(ordering: .relaxed) ? .json : .text }
+        set { json.store(newValue == .json, ordering: .relaxed) }
     }
 
     public var level: LogLevel {
@@ -41,11 +51,23 @@ public final class Logger: Sendable {
 
     public func isEnabled(_ level: LogLevel) -> Bool { level.rawValue >= minimum.load(ordering: .relaxed) }
 
-    public func log(_ level: LogLevel, _ component: String, _ message: String) {
+    /// Writes one line. `fields` (a request id, a conversation id, timings) follow the message as
+    /// `key=value` in text, or as members of the JSON object.
+    public func log(_ level: LogLevel, _ component: String, _ message: String, fields: [String: JSONValue] = [:]) {
         guard isEnabled(level) else { return }
         let time = Date().formatted(.iso8601.time(includingFractionalSeconds: true).year().month().day())
+        if json.load(ordering: .relaxed) {
+            var members = fields
+            members["time"] = .string(time)
+            members["level"] = .string(level.name)
+            members["component"] = .string(component)
+            members["message"] = .string(message)
+            sink(JSONValue.object(members).jsonText + "\n")
+            return
+        }
         let padded = level.name.uppercased().padding(toLength: 5, withPad: " ", startingAt: 0)
-        sink("\(time) \(padded) [\(component)] \(message)\n")
+        let extra = fields.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value.stringValue ?? $0.value.jsonText)" }.joined()
+        sink("\(time) \(padded) [\(component)] \(message)\(extra)\n")
     }
 
     public func info(_ component: String, _ message: String) { log(.info, component, message) }
