@@ -1,6 +1,28 @@
+import JSONSupport
+
 /// Conversation SQL, always scoped to an owner: another owner's conversation reads as not found.
 enum ConversationQueries {
-    static let columns = "c.id, c.owner, c.title, c.saved_name, c.created_at, c.updated_at, (SELECT COUNT(*) FROM messages m WHERE m.conversation = c.id)"
+    static let columns = "c.id, c.owner, c.title, c.saved_name, c.created_at, c.updated_at, (SELECT COUNT(*) FROM messages m WHERE m.conversation = c.id), c.metadata, c.memory_limit"
+
+    /// Creates a conversation with its metadata and memory limit; an existing one of the owner is
+    /// returned unchanged (idempotent), another owner's reads as not found.
+    static func create(_ id: String, owner: String, metadata: JSONValue?, memoryLimit: Int?, on db: Connection) throws(StoreError) -> ConversationRecord {
+        guard !id.isEmpty, !owner.isEmpty else { throw StoreError.invalid("conversation_id and owner must be non-empty") }
+        if let memoryLimit, memoryLimit < 1 { throw StoreError.invalid("memory_limit must be a positive number of messages") }
+        let now = Clock.now()
+        try db.prepare("INSERT INTO conversations (id, owner, created_at, updated_at, metadata, memory_limit) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING")
+            .bind([.text(id), .text(owner), .int(now), .int(now), SQLValue(metadata?.jsonText), memoryLimit.map { .int(Int64($0)) } ?? .null]).run()
+        guard let record = try get(id, owner: owner, on: db) else { throw StoreError.notFound("conversation \(id) not found") }
+        return record
+    }
+
+    /// The conversation's memory limit, if it has one.
+    static func memoryLimit(of id: String, on db: Connection) throws(StoreError) -> Int? {
+        let statement = try db.prepare("SELECT memory_limit FROM conversations WHERE id = ?").bind([.text(id)])
+        defer { statement.reset() }
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return Int(statement.int(0))
+    }
 
     /// Creates the conversation for `owner`, or checks that it is theirs.
     static func ensure(_ id: String, owner: String, now: Int64, on db: Connection) throws(StoreError) {
@@ -62,7 +84,8 @@ enum ConversationQueries {
         while try statement.step() {
             records.append(ConversationRecord(id: statement.text(0) ?? "", owner: statement.text(1) ?? "", title: statement.text(2),
                                               savedName: statement.text(3), createdAt: statement.int(4), updatedAt: statement.int(5),
-                                              messageCount: statement.int(6)))
+                                              messageCount: statement.int(6), metadata: statement.text(7).flatMap { try? JSONValue.parse($0) },
+                                              memoryLimit: statement.isNull(8) ? nil : statement.int(8)))
         }
         statement.reset()
         return records

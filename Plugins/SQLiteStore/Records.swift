@@ -88,10 +88,12 @@ struct ConversationRecord: Codable, Equatable {
     var createdAt: Int64
     var updatedAt: Int64
     var messageCount: Int64?
+    var metadata: JSONValue? = nil
+    var memoryLimit: Int64? = nil
 
     enum CodingKeys: String, CodingKey {
-        case id, owner, title
-        case savedName = "saved_name", createdAt = "created_at", updatedAt = "updated_at", messageCount = "message_count"
+        case id, owner, title, metadata
+        case savedName = "saved_name", createdAt = "created_at", updatedAt = "updated_at", messageCount = "message_count", memoryLimit = "memory_limit"
     }
 }
 
@@ -101,6 +103,8 @@ extension ConversationRecord {
         if let title { members["title"] = .string(title) }
         if let savedName { members["saved_name"] = .string(savedName) }
         if let messageCount { members["message_count"] = .int(messageCount) }
+        if let metadata { members["metadata"] = metadata }
+        if let memoryLimit { members["memory_limit"] = .int(memoryLimit) }
         return .object(members)
     }
 }

@@ -100,13 +100,24 @@ final class SQLiteStore: ComponentImplementation {
                 guard let record = try MessageQueries.message(id: end.messageID, on: db) else { throw .notFound("message \(end.messageID) not found") }
                 return Results.message(record)
             }
+        case "create_conversation":
+            let create = try StoreRequests.Create.decode(request)
+            if let metadata = create.metadata, case .object = metadata {} else if create.metadata != nil { throw .invalid("metadata must be an object") }
+            write(operation) { db throws(StoreError) in
+                let record = try ConversationQueries.create(create.conversationID, owner: create.owner, metadata: create.metadata,
+                                                            memoryLimit: create.memoryLimit, on: db)
+                return JSONValue.object(["conversation": record.json]).jsonText
+            }
         case "load_context":
             let window = try StoreRequests.Context.decode(request)
             read(operation) { db throws(StoreError) in
                 guard try ConversationQueries.belongs(window.conversationID, to: window.owner, on: db) else {
                     return Results.messages([])  // a new conversation has no context yet
                 }
-                return Results.messages(try MessageQueries.contextWindow(of: window.conversationID, maxMessages: window.maxMessages ?? 0,
+                // Without max_messages, the conversation's own memory limit applies.
+                var maxMessages = window.maxMessages
+                if maxMessages == nil { maxMessages = try ConversationQueries.memoryLimit(of: window.conversationID, on: db) }
+                return Results.messages(try MessageQueries.contextWindow(of: window.conversationID, maxMessages: maxMessages ?? 0,
                                                                          maxTokens: window.maxTokens ?? 0, on: db))
             }
         case "list_conversations":

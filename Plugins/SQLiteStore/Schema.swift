@@ -38,6 +38,11 @@ enum Schema {
             UNIQUE (conversation, request_id)
         );
         """,
+        // 2: a conversation's metadata (JSON) and memory limit (history messages a turn sees).
+        """
+        ALTER TABLE conversations ADD COLUMN metadata TEXT;
+        ALTER TABLE conversations ADD COLUMN memory_limit INTEGER;
+        """,
     ]
 
     static var currentVersion: Int { migrations.count }

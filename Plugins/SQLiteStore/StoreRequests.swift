@@ -40,6 +40,13 @@ enum StoreRequests {
         var maxTokens: Int?
         enum CodingKeys: String, CodingKey { case conversationID = "conversation_id", owner, maxMessages = "max_messages", maxTokens = "max_tokens" }
     }
+    struct Create: Codable {
+        var conversationID: String
+        var owner: String
+        var metadata: JSONValue?
+        var memoryLimit: Int?
+        enum CodingKeys: String, CodingKey { case conversationID = "conversation_id", owner, metadata, memoryLimit = "memory_limit" }
+    }
     struct List: Codable {
         var owner: String
         var limit: Int?

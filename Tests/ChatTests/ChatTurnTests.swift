@@ -140,6 +140,23 @@ import Testing
         #expect(messages.last?["content"] == .string(long))
     }
 
+    @Test func aSessionsMemoryLimitBoundsTheHistoryATurnSees() async throws {
+        var settings = ChatSettings()
+        settings.preserveRecent = 0
+        let rig = try await ChatRig.start(settings, model: "mock/echo")
+        defer { rig.stop() }
+        let created = try #require(try await rig.submit("create_conversation", .object([
+            "owner": .string("alice"), "metadata": .object(["topic": .string("tea")]), "memory_limit": .int(2)])).terminal().doneData)
+        let conversation = try #require(created["conversation"]?["id"]?.stringValue)
+        #expect(created["conversation"]?["metadata"]?["topic"] == .string("tea"))
+        for text in ["a", "b"] { _ = try await rig.chat(text, conversation: conversation).terminal() }
+        let third = try await rig.chat("c", conversation: conversation).terminal()
+        #expect(third.text.hasPrefix("echo: c messages=4 "))  // system, the newest two stored, this one
+        let wider = try await rig.chat("d", conversation: conversation, extra: ["memory_limit": .int(5)]).terminal()
+        #expect(wider.text.hasPrefix("echo: d messages=7 "))
+        #expect(throws: ComponentError.self) { try rig.chat("e", conversation: conversation, extra: ["memory_limit": .int(0)]) }
+    }
+
     @Test func aRepeatedRequestIDReplaysInsteadOfCallingTheModelAgain() async throws {
         let rig = try await ChatRig.start(model: "mock/text?chunks=20&rate=200")
         defer { rig.stop() }

@@ -123,12 +123,40 @@ import Testing
         #expect {
             try StoreHarness.create(config: ["db_path": .string(future)])
         } throws: { error in
-            (error as? ComponentError)?.message == "database \(future) has schema version 99, newer than this SQLiteStore supports (1); upgrade Switchboard or use another file"
+            (error as? ComponentError)?.message == "database \(future) has schema version 99, newer than this SQLiteStore supports (2); upgrade Switchboard or use another file"
         }
         try setUserVersion(0, of: old)
         let migrated = try StoreHarness.create(config: ["db_path": .string(old)])
         migrated.destroy()
-        #expect(try userVersion(of: old) == 1)
+        #expect(try userVersion(of: old) == 2)
+    }
+
+    @Test func aVersion1DatabaseKeepsItsConversationsAfterTheMigration() async throws {
+        let folder = NSTemporaryDirectory() + "store-v1-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/v1.db"
+        var db: OpaquePointer?
+        sqlite3_open(path, &db)
+        // The version 1 schema, with one conversation and one message in it.
+        sqlite3_exec(db, """
+            CREATE TABLE conversations (id TEXT PRIMARY KEY, owner TEXT NOT NULL, title TEXT, saved_name TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+            CREATE TABLE messages (id INTEGER PRIMARY KEY, conversation TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+                role TEXT NOT NULL, content TEXT NOT NULL DEFAULT '', reasoning TEXT, tool_calls TEXT, tool_call_id TEXT, tool_name TEXT, usage TEXT,
+                model TEXT, provider TEXT, request_id TEXT, status TEXT NOT NULL DEFAULT 'complete', tokens INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE (conversation, seq), UNIQUE (conversation, request_id));
+            INSERT INTO conversations VALUES ('c1', 'alice', 'old', NULL, 1, 1);
+            INSERT INTO messages (conversation, seq, role, content, created_at, updated_at) VALUES ('c1', 1, 'user', 'kept', 1, 1);
+            PRAGMA user_version = 1;
+            """, nil, nil, nil)
+        sqlite3_close(db)
+        let store = try StoreHarness(config: ["db_path": .string(path)], directory: folder + "/scratch")
+        defer { store.instance.destroy() }
+        let got = try await store.call("get_conversation", .object(["conversation_id": .string("c1"), "owner": .string("alice")]))
+        #expect(got["conversation"]?["title"] == .string("old"))
+        #expect(got["conversation"]?["memory_limit"] == nil)
+        #expect(got["messages"]?.array.first?["content"] == .string("kept"))
+        #expect(try userVersion(of: path) == 2)
     }
 
     func setUserVersion(_ version: Int, of path: String) throws {

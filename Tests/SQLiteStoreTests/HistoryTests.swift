@@ -21,6 +21,26 @@ import PluginABI
         #expect(got["conversation"]?["message_count"] == .int(3))
     }
 
+    @Test func aConversationCreatedWithMetadataAndAMemoryLimitKeepsThem() async throws {
+        let store = try StoreHarness()
+        defer { store.remove() }
+        let created = try await store.call("create_conversation", JSONValue(scope().merging(["metadata": .object(["topic": .string("tea")]), "memory_limit": .int(2)]) { $1 }))
+        #expect(created["conversation"]?["metadata"]?["topic"] == .string("tea"))
+        #expect(created["conversation"]?["memory_limit"] == .int(2))
+        let again = try await store.call("create_conversation", JSONValue(scope().merging(["memory_limit": .int(9)]) { $1 }))
+        #expect(again["conversation"]?["memory_limit"] == .int(2))  // idempotent: the first creation stands
+        await #expect(throws: (any Error).self) { try await store.call("create_conversation", JSONValue(scope(owner: "bob"))) }
+        await #expect(throws: (any Error).self) { try await store.call("create_conversation", JSONValue(scope("c2").merging(["memory_limit": .int(0)]) { $1 })) }
+        for index in 0..<5 { _ = try await store.call("append", JSONValue(scope().merging(["message": message("user", "m\(index)")]) { $1 })) }
+        // load_context applies the conversation's memory limit unless the request names one.
+        let context = try await store.call("load_context", JSONValue(scope()))
+        #expect(context["messages"]?.array.compactMap { $0["content"]?.stringValue } == ["m3", "m4"])
+        let wider = try await store.call("load_context", JSONValue(scope().merging(["max_messages": .int(4)]) { $1 }))
+        #expect(wider["messages"]?.array.count == 4)
+        let got = try await store.call("get_conversation", JSONValue(scope()))
+        #expect(got["conversation"]?["metadata"]?["topic"] == .string("tea"))
+    }
+
     @Test func concurrentAppendsNeverShareASequenceNumber() async throws {
         let store = try StoreHarness()
         defer { store.remove() }

@@ -9,6 +9,8 @@ struct ChatRequest: Sendable {
     var model: String?
     var stream = true
     var toolName: String?
+    /// History messages this turn may see, overriding the conversation's own memory limit.
+    var memoryLimit: Int?
     /// Per-request model parameters (temperature, max_tokens, ...), passed to the provider.
     var options: [String: JSONValue] = [:]
 
@@ -26,6 +28,10 @@ struct ChatRequest: Sendable {
         conversationID = try HostOpRequest.optionalString(fields, "conversation_id")
         model = try HostOpRequest.optionalString(fields, "model")
         toolName = try HostOpRequest.optionalString(fields, "tool_name")
+        if let limit = fields["memory_limit"], limit != .null {
+            guard let value = limit.intValue, value >= 1, value <= 10_000 else { throw HostOpRequest.invalid("memory_limit must be an integer from 1 to 10000") }
+            memoryLimit = Int(value)
+        }
         if let stream = fields["stream"] {
             guard case .bool(let value) = stream else { throw HostOpRequest.invalid("stream must be true or false") }
             self.stream = value

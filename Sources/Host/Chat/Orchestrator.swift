@@ -50,7 +50,7 @@ public final class Orchestrator: HostRequestHandler {
 
     public var isAccepting: Bool { accepting.load(ordering: .acquiring) }
 
-    static let storeOps: Set<String> = ["list_conversations", "get_conversation", "delete_conversation", "save_conversation",
+    static let storeOps: Set<String> = ["create_conversation", "list_conversations", "get_conversation", "delete_conversation", "save_conversation",
                                         "unsave_conversation", "set_title"]
 
     public func submit(op: String, request: String, from caller: InstanceContext, sink: PluginEventSink) throws(ComponentError) -> UInt64 {
@@ -104,7 +104,10 @@ public final class Orchestrator: HostRequestHandler {
             }
         default:  // a store op, passed on with the owner the transport authenticated
             guard let store = environment.store else { throw ComponentError(status: SB_ERR_UNAVAILABLE, message: "no store is active") }
-            runTask(handle: handle, sink: sink) { await ComponentCall.json(store, op: op, request: json) }
+            // The host names new conversations.
+            let named = op == "create_conversation" && fields["conversation_id"] == nil
+                ? JSONValue.object(fields.merging(["conversation_id": .string(Self.newConversationID())]) { $1 }) : json
+            runTask(handle: handle, sink: sink) { await ComponentCall.json(store, op: op, request: named) }
         }
         return handle
     }

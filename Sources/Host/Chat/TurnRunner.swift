@@ -224,6 +224,7 @@ struct TurnRunner: Sendable {
         let base: [String: JSONValue] = ["conversation_id": .string(turn.conversationID), "owner": .string(request.owner)]
         var fitted = base
         fitted["max_tokens"] = .int(Int64(max(1, budget)))
+        if let limit = request.memoryLimit { fitted["max_messages"] = .int(Int64(limit)) }
         let first: [JSONValue]
         switch await ComponentCall.json(store, op: "load_context", request: .object(fitted)) {
         case .failure(let failure) where failure.code == "not_found": return .success([])
@@ -232,7 +233,7 @@ struct TurnRunner: Sendable {
         }
         guard first.count < settings.preserveRecent else { return .success(first) }
         var recent = base
-        recent["max_messages"] = .int(Int64(settings.preserveRecent))
+        recent["max_messages"] = .int(Int64(min(settings.preserveRecent, request.memoryLimit ?? .max)))
         guard case .success(let result) = await ComponentCall.json(store, op: "load_context", request: .object(recent)) else { return .success(first) }
         let preserved = result["messages"]?.arrayValue ?? []
         return .success(preserved.count > first.count ? preserved : first)
