@@ -91,4 +91,26 @@ import Testing
         let gone = try await rig.submit("cancel", .object(["owner": .string("alice"), "request_id": .string("c")])).terminal()
         #expect(gone.ending?.name == "not_found")
     }
+
+    @Test func operatorsSeeEachServerAndCanRestartOne() async throws {
+        let rig = try await Self.rig()
+        defer { rig.stop() }
+        func demo() async throws -> JSONValue? {
+            let servers = try await rig.submit("servers", .object(["owner": .string("admin")])).terminal().doneData
+            return servers?["sources"]?["mcp"]?["servers"]?.arrayValue?.first { $0["name"] == .string("demo") }
+        }
+        let before = try #require(try await demo())
+        #expect(before["state"] == .string("up"))
+        let restarted = try await rig.submit("restart_server", .object(["owner": .string("admin"), "server": .string("demo")])).terminal()
+        #expect(restarted.doneData?["restarted"] == .string("demo"))
+        var after: JSONValue?
+        for _ in 0..<200 {
+            after = try await demo()
+            if after?["state"] == .string("up"), after?["pid"] != before["pid"] { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(after?["state"] == .string("up") && after?["pid"] != before["pid"])
+        let unknown = try await rig.submit("restart_server", .object(["owner": .string("admin"), "server": .string("nope")])).terminal()
+        #expect(unknown.ending?.name == "not_found")
+    }
 }

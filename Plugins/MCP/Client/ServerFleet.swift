@@ -38,6 +38,8 @@ public final class ServerFleet: Sendable {
     }
 
     private let members: Mutex<Members>
+    /// Serializes changes to the set of servers (a reload, an operator's restart): each blocks while servers stop.
+    private let changing = Mutex(())
     /// Held across a whole refresh, so a stale computation never overwrites a newer one.
     private let published = Mutex(Published())
     private let onCatalogChange: @Sendable () -> Void
@@ -94,6 +96,10 @@ public final class ServerFleet: Sendable {
     /// - Important: call from one thread at a time (the host's configuration thread), after `start()`.
     @discardableResult
     public func update(definitions: [ServerDefinition], settings: ClientSettings) -> Update {
+        changing.withLock { _ in apply(definitions: definitions, settings: settings) }
+    }
+
+    private func apply(definitions: [ServerDefinition], settings: ClientSettings) -> Update {
         var update = Update()
         var retired: [ServerSupervisor] = []
         var fresh: [ServerSupervisor] = []
@@ -127,6 +133,28 @@ public final class ServerFleet: Sendable {
         refresh()
         (update.added, update.removed, update.restarted) = (update.added.sorted(), update.removed.sorted(), update.restarted.sorted())
         return update
+    }
+
+    /// Restarts one server (an operator's action): a fresh supervisor with the same definition
+    /// replaces the running one, whatever its state, with its failure count reset.
+    /// - Returns: false when no server has that name. Blocks while the old process stops.
+    public func restart(_ name: String) -> Bool {
+        changing.withLock { _ in replace(name) }
+    }
+
+    private func replace(_ name: String) -> Bool {
+        let swapped: (old: ServerSupervisor, new: ServerSupervisor)? = members.withLock { members in
+            guard let running = members.supervisors[name] else { return nil }
+            let made = makeSupervisor(running.definition, members.settings)
+            members.supervisors[name] = made
+            return (running, made)
+        }
+        guard let swapped else { return false }
+        refresh()
+        Self.stop([swapped.old])
+        swapped.new.start()
+        refresh()
+        return true
     }
 
     public var catalog: MergedCatalog { published.withLock { $0.catalog } }

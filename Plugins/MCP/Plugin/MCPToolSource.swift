@@ -80,8 +80,15 @@ final class MCPToolSource: ComponentImplementation {
             try getPrompt(operation, try Request(operation.request))
         case "read_resource":
             try readResource(operation, try Request(operation.request))
+        case "restart":
+            let name = try Request(operation.request).string("server")
+            // Stopping a server blocks (grace periods): off the caller's thread.
+            Thread.detachNewThread { [fleet] in
+                if fleet.restart(name) { operation.succeed(result: JSONValue.object(["restarted": .string(name)]).jsonText) }
+                else { operation.fail(PluginError(SB_ERR_NOT_FOUND, "no MCP server is named '\(name)'"), code: "not_found") }
+            }
         default:
-            throw .unsupported("mcp supports the ops \"list\", \"call_tool\", \"get_prompt\", \"read_resource\" and \"status\"")
+            throw .unsupported("mcp supports the ops \"list\", \"call_tool\", \"get_prompt\", \"read_resource\", \"status\" and \"restart\"")
         }
     }
 

@@ -57,7 +57,7 @@ public final class Orchestrator: HostRequestHandler {
         guard accepting.load(ordering: .acquiring) else {
             throw ComponentError(status: SB_ERR_UNAVAILABLE, message: "the host is shutting down")
         }
-        let known = ["chat", "resume", "cancel", "list_catalog", "apply_prompt", "read_resource"]
+        let known = ["chat", "resume", "cancel", "list_catalog", "apply_prompt", "read_resource", "servers", "restart_server"]
         guard known.contains(op) || Self.storeOps.contains(op) else {
             throw ComponentError(status: SB_ERR_UNSUPPORTED, message: "unknown op '\(op)' (this host supports: \((known + Self.storeOps.sorted()).joined(separator: ", ")))")
         }
@@ -101,6 +101,28 @@ public final class Orchestrator: HostRequestHandler {
                     return .failure(OperationFailure(code: "not_found", message: "no tool source offers the resource '\(uri)'", status: SB_ERR_NOT_FOUND))
                 }
                 return await ComponentCall.json(instance, op: "read_resource", request: .object(["uri": .string(uri)]))
+            }
+        case "servers":  // admin: each tool source's status (the mcp source lists its servers)
+            runTask(handle: handle, sink: sink) {
+                var sources: [String: JSONValue] = [:]
+                for source in environment.catalog.sources {
+                    if case .success(let status) = await ComponentCall.json(source, op: "status", request: .object([:])) { sources[source.name] = status }
+                }
+                return .success(.object(["sources": .object(sources)]))
+            }
+        case "restart_server":  // admin: restarts one MCP server
+            let server = try HostOpRequest.string(fields, "server")
+            let named = try HostOpRequest.optionalString(fields, "source")
+            runTask(handle: handle, sink: sink) {
+                var last = OperationFailure(code: "not_found", message: "no tool source has a server named '\(server)'", status: SB_ERR_NOT_FOUND)
+                for source in environment.catalog.sources where named == nil || source.name == named {
+                    switch await ComponentCall.json(source, op: "restart", request: .object(["server": .string(server)])) {
+                    case .success(let result): return .success(result)
+                    case .failure(let failure) where failure.status != SB_ERR_UNSUPPORTED: last = failure
+                    case .failure: continue
+                    }
+                }
+                return .failure(last)
             }
         default:  // a store op, passed on with the owner the transport authenticated
             guard let store = environment.store else { throw ComponentError(status: SB_ERR_UNAVAILABLE, message: "no store is active") }
