@@ -17,16 +17,22 @@ getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 limit.rlim_cur = min(limit.rlim_max, 8192)
 setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 
-let mock = Process()
-mock.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-mock.arguments = ["python3", mockScript, "--port", "0"]
-let output = Pipe()
-mock.standardOutput = output
-try mock.run()
-var line = ""
-while !line.contains("\n") { line += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self) }
-let port = Int(line.dropFirst(5).prefix { $0.isNumber }) ?? 0
-defer { kill(mock.processIdentifier, SIGKILL) }
+/// The mock and its port; MOCK_PORT names a mock already running instead (valgrind cannot
+/// spawn one: Foundation's Process fails under it).
+func startMock() throws -> (Process?, Int) {
+    if let port = ProcessInfo.processInfo.environment["MOCK_PORT"].flatMap({ Int($0) }) { return (nil, port) }
+    let mock = Process()
+    mock.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    mock.arguments = ["python3", mockScript, "--port", "0"]
+    let output = Pipe()
+    mock.standardOutput = output
+    try mock.run()
+    var line = ""
+    while !line.contains("\n") { line += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self) }
+    return (mock, Int(line.dropFirst(5).prefix { $0.isNumber }) ?? 0)
+}
+let (mock, port) = try startMock()
+defer { if let mock { kill(mock.processIdentifier, SIGKILL) } }
 
 let services = HostServices(logger: Logger(level: .error))
 let plugin = try PluginLoader.load(path: binDirectory + "/libOpenAI.so", services: services).get()
@@ -73,20 +79,21 @@ func report(_ label: String, _ streams: Int, _ chunks: Int, _ total: Int, _ wall
 
 print("ProviderBench: \(ProcessInfo.processInfo.activeProcessorCount) cores; mock on 127.0.0.1:\(port) (Python asyncio, shares the cores)")
 print("path          streams        chunks   wall s   chunks/s   CPU us per chunk                     errors  peak RSS MB")
-for (streams, chunks) in [(1, 5000), (100, 200), (1000, 100)] {
-    let request = #"{"model": "mock/text?chunks=\#(chunks)", "messages": [{"role": "user", "content": "hi"}]}"#
-    // Plugin only: events forwarded uncopied to a counting callback on the plugin's thread.
+/// Plugin only: events forwarded uncopied to a counting callback on the plugin's thread.
+func measurePlugin(streams: Int, chunks: Int, request: String) {
     let counter = Counter()
-    var cpuBefore = cpuSeconds()
-    var start = ContinuousClock.now
+    let cpuBefore = cpuSeconds()
+    let start = ContinuousClock.now
     for _ in 0..<streams { _ = try? provider.start(op: "chat", request: request, forwardingTo: counter) }
     while counter.ended.load(ordering: .acquiring) < streams { usleep(1000) }
     report("plugin", streams, chunks, counter.deltas.load(ordering: .relaxed), seconds(ContinuousClock.now - start), cpuBefore,
            counter.failed.load(ordering: .relaxed))
+}
 
-    // Plugin and host: each stream consumed by a Swift task through the host's event channel.
-    cpuBefore = cpuSeconds()
-    start = ContinuousClock.now
+/// Plugin and host: each stream consumed by a Swift task through the host's event channel.
+func measureHost(streams: Int, chunks: Int, request: String) async {
+    let cpuBefore = cpuSeconds()
+    let start = ContinuousClock.now
     let (total, errors) = await withTaskGroup(of: (Int, Int).self) { group in
         for _ in 0..<streams {
             group.addTask {
@@ -103,5 +110,15 @@ for (streams, chunks) in [(1, 5000), (100, 200), (1000, 100)] {
         return sums
     }
     report("plugin + host", streams, chunks, total, seconds(ContinuousClock.now - start), cpuBefore, errors)
+}
+
+// Arguments (optional) pick stream counts and paths, e.g. `ProviderBench 1000 plugin` to profile one configuration.
+let arguments = CommandLine.arguments.dropFirst()
+let counts = Set(arguments.compactMap { Int($0) })
+let paths = Set(arguments.filter { Int($0) == nil })
+for (streams, chunks) in [(1, 5000), (100, 200), (1000, 100)] where counts.isEmpty || counts.contains(streams) {
+    let request = #"{"model": "mock/text?chunks=\#(chunks)", "messages": [{"role": "user", "content": "hi"}]}"#
+    if paths.isEmpty || paths.contains("plugin") { measurePlugin(streams: streams, chunks: chunks, request: request) }
+    if paths.isEmpty || paths.contains("host") { await measureHost(streams: streams, chunks: chunks, request: request) }
 }
 provider.destroy()
