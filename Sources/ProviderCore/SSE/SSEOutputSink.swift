@@ -1,0 +1,19 @@
+/// Where `SSEParser` puts what it parses. `[SSEParser.Output]` collects owned outputs (the
+/// public API); `ChatStreamDecoder` reads each event's data in place instead, so a streamed chunk
+/// costs no allocation or copy of its data.
+protocol SSEOutputSink {
+    /// A dispatched event. `data` is the parser's own buffer, borrowed for this call only.
+    mutating func receiveEvent(type: String, data: UnsafeBufferPointer<UInt8>, lastEventID: String)
+    /// A comment or a failure (never `.event`).
+    mutating func receive(_ output: SSEParser.Output)
+}
+
+extension Array: SSEOutputSink where Element == SSEParser.Output {
+    mutating func receiveEvent(type: String, data: UnsafeBufferPointer<UInt8>, lastEventID: String) {
+        append(.event(SSEEvent(type: type, data: Array<UInt8>(data), lastEventID: lastEventID)))
+    }
+
+    mutating func receive(_ output: SSEParser.Output) {
+        append(output)
+    }
+}
