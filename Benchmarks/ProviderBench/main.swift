@@ -72,26 +72,26 @@ func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.
 func report(_ label: String, _ streams: Int, _ chunks: Int, _ total: Int, _ wall: Double, _ before: (user: Double, system: Double), _ errors: Int) {
     let after = cpuSeconds()
     let perChunk = { (seconds: Double) in seconds * 1e6 / Double(max(total, 1)) }
-    print(label.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%7d  %12d  %7.2f  %9.0f  %8.2f = %5.2f user + %5.2f kernel  %6d  %8.1f",
+    print(label.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%7d  %12d  %7.2f  %9.0f  %8.2f = %5.2f user + %5.2f kernel  %6d  %8.1f",
           streams, total, wall, Double(total) / wall, perChunk(after.user - before.user + after.system - before.system),
           perChunk(after.user - before.user), perChunk(after.system - before.system), errors, peakRSSMB()))
 }
 
 print("ProviderBench: \(ProcessInfo.processInfo.activeProcessorCount) cores; mock on 127.0.0.1:\(port) (Python asyncio, shares the cores)")
-print("path          streams        chunks   wall s   chunks/s   CPU us per chunk                     errors  peak RSS MB")
+print("path                  streams        chunks   wall s   chunks/s   CPU us per chunk                     errors  peak RSS MB")
 /// Plugin only: events forwarded uncopied to a counting callback on the plugin's thread.
-func measurePlugin(streams: Int, chunks: Int, request: String) {
+func measurePlugin(_ label: String, streams: Int, chunks: Int, request: String) {
     let counter = Counter()
     let cpuBefore = cpuSeconds()
     let start = ContinuousClock.now
     for _ in 0..<streams { _ = try? provider.start(op: "chat", request: request, forwardingTo: counter) }
     while counter.ended.load(ordering: .acquiring) < streams { usleep(1000) }
-    report("plugin", streams, chunks, counter.deltas.load(ordering: .relaxed), seconds(ContinuousClock.now - start), cpuBefore,
+    report(label, streams, chunks, counter.deltas.load(ordering: .relaxed), seconds(ContinuousClock.now - start), cpuBefore,
            counter.failed.load(ordering: .relaxed))
 }
 
 /// Plugin and host: each stream consumed by a Swift task through the host's event channel.
-func measureHost(streams: Int, chunks: Int, request: String) async {
+func measureHost(_ label: String, streams: Int, chunks: Int, request: String) async {
     let cpuBefore = cpuSeconds()
     let start = ContinuousClock.now
     let (total, errors) = await withTaskGroup(of: (Int, Int).self) { group in
@@ -109,16 +109,23 @@ func measureHost(streams: Int, chunks: Int, request: String) async {
         for await (count, failed) in group { sums = (sums.0 + count, sums.1 + failed) }
         return sums
     }
-    report("plugin + host", streams, chunks, total, seconds(ContinuousClock.now - start), cpuBefore, errors)
+    report(label, streams, chunks, total, seconds(ContinuousClock.now - start), cpuBefore, errors)
 }
 
-// Arguments (optional) pick stream counts and paths, e.g. `ProviderBench 1000 plugin` to profile one configuration.
+// Each configuration runs twice: the mock writing every event at once (its own TCP segment, the
+// worst case for the reader: one wake-up and one read per few events), and the mock coalescing
+// events through a 4 KiB buffer, as a server's buffered writer does (mock_openai.py, `flush`).
+// Arguments (optional) pick stream counts and rows, e.g. `ProviderBench 1000 plugin` to profile one.
 let arguments = CommandLine.arguments.dropFirst()
 let counts = Set(arguments.compactMap { Int($0) })
-let paths = Set(arguments.filter { Int($0) == nil })
+let rows = Set(arguments.filter { Int($0) == nil })
+func runs(_ row: String) -> Bool { rows.isEmpty || rows.contains(row) }
 for (streams, chunks) in [(1, 5000), (100, 200), (1000, 100)] where counts.isEmpty || counts.contains(streams) {
     let request = #"{"model": "mock/text?chunks=\#(chunks)", "messages": [{"role": "user", "content": "hi"}]}"#
-    if paths.isEmpty || paths.contains("plugin") { measurePlugin(streams: streams, chunks: chunks, request: request) }
-    if paths.isEmpty || paths.contains("host") { await measureHost(streams: streams, chunks: chunks, request: request) }
+    let coalesced = #"{"model": "mock/text?chunks=\#(chunks)&flush=4096", "messages": [{"role": "user", "content": "hi"}]}"#
+    if runs("plugin") { measurePlugin("plugin", streams: streams, chunks: chunks, request: request) }
+    if runs("plugin4k") { measurePlugin("plugin, 4 KiB writes", streams: streams, chunks: chunks, request: coalesced) }
+    if runs("host") { await measureHost("plugin + host", streams: streams, chunks: chunks, request: request) }
+    if runs("host4k") { await measureHost("plugin + host, 4 KiB", streams: streams, chunks: chunks, request: coalesced) }
 }
 provider.destroy()

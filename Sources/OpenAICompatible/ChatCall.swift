@@ -31,6 +31,10 @@ final class ChatCall: @unchecked Sendable {  // mutable state is guarded by `sta
     private let configuration: ChatResponseConfiguration
     private let streamed: Bool
     private let state: Mutex<State>
+    /// Events decoded from one network read, delivered outside the lock (a consumer may cancel
+    /// from inside its callback). Reused, so a read costs no allocation; touched only in
+    /// `receive`, which runs on the multi thread, one read at a time.
+    private var decoded: [ProviderEvent] = []
 
     init(operation: PluginKit.Operation, client: ProviderClient, settings: ProviderSettings, request: HTTPRequest, streamed: Bool,
          configuration: ChatResponseConfiguration) {
@@ -88,6 +92,11 @@ final class ChatCall: @unchecked Sendable {  // mutable state is guarded by `sta
     /// Body bytes, on the multi thread. Returns false to abort the transfer.
     private func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var events: [ProviderEvent] = []
+        swap(&events, &decoded)
+        defer {
+            events.removeAll(keepingCapacity: true)
+            swap(&events, &decoded)
+        }
         let keepGoing: Bool = state.withLock { state in
             guard !state.finished else { return false }
             guard state.status == 200 else {

@@ -17,6 +17,17 @@ import Testing
         #expect(events.filter(\.isTerminal).map(\.kind) == [.done])
     }
 
+    /// Many events per network read (the mock's buffered writes, as ProviderBench uses them).
+    @Test func eventsCoalescedIntoLargeWritesDecodeTheSame() async throws {
+        let mock = try await MockLLM.start()
+        defer { mock.stop() }
+        let provider = try ProviderHarness.create(mock: mock)
+        defer { provider.destroy() }
+        let events = try await ProviderHarness.chat(provider, model: "mock/text?chunks=300&flush=4096")
+        #expect(events.text == (0..<300).map { "w\($0) " }.joined())
+        #expect(events.filter(\.isTerminal).map(\.kind) == [.done])
+    }
+
     @Test(arguments: [1, 3, 7, 64])
     func chunksSplitAtArbitraryByteBoundariesDecodeTheSame(split: Int) async throws {
         let mock = try await MockLLM.start()
