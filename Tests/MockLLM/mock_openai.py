@@ -23,7 +23,8 @@ The request's "model" picks the behaviour, with options as a query string:
   mock/malformed?after=1               stream, then a data line that is not JSON
 
 Every stream ends with a usage chunk and [DONE]. "stream": false gets one chat.completion JSON.
-GET /_requests returns the requests received (method, path, headers, body); DELETE clears them.
+GET /_requests returns the requests received (method, path, headers, body, and the client's port,
+which tells connections apart); DELETE clears them.
 Run: mock_openai.py [--port N]; it prints "PORT <n>" once listening.
 """
 import argparse
@@ -185,7 +186,8 @@ async def handle(reader, writer):
             except ValueError:
                 await respond_json(writer, 400, {"error": {"message": "body is not JSON"}})
                 continue
-            requests.append({"method": method, "path": path, "headers": headers, "body": payload})
+            requests.append({"method": method, "path": path, "headers": headers, "body": payload,
+                             "client_port": writer.get_extra_info("peername")[1]})
             if not path.endswith("/chat/completions"):
                 await respond_json(writer, 404, {"error": {"message": f"no route {path}"}})
                 continue
