@@ -2,6 +2,10 @@
 // 1, 100 and 1000 concurrent streams from the mock OpenAI-compatible server at full speed,
 // through the OpenAI provider plugin and the host's event path: streamed chunks/s, CPU
 // microseconds per chunk in this process (the mock's CPU is not counted), peak RSS.
+//
+// Arguments pick stream counts and rows (`ProviderBench 1000 plugin plugin4k`); MOCK_PORT uses a
+// mock already running (for valgrind); PROVIDER_PLUGIN loads another build of libOpenAI.so, to
+// compare builds (BENCHMARKS.md shows how).
 import Foundation
 import Host
 import PluginABI
@@ -35,7 +39,9 @@ let (mock, port) = try startMock()
 defer { if let mock { kill(mock.processIdentifier, SIGKILL) } }
 
 let services = HostServices(logger: Logger(level: .error))
-let plugin = try PluginLoader.load(path: binDirectory + "/libOpenAI.so", services: services).get()
+// PROVIDER_PLUGIN names another build of the plugin, to compare two builds on one mock and machine.
+let pluginPath = ProcessInfo.processInfo.environment["PROVIDER_PLUGIN"] ?? binDirectory + "/libOpenAI.so"
+let plugin = try PluginLoader.load(path: pluginPath, services: services).get()
 let provider = try ComponentInstance(descriptor: plugin.components[0], config: .object([
     "base_url": .string("http://127.0.0.1:\(port)/v1"), "model": .string("mock/text"), "timeout": .int(300),
 ]), services: services)
