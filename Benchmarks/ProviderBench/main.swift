@@ -118,9 +118,10 @@ func measureHost(_ label: String, streams: Int, chunks: Int, request: String) as
     report(label, streams, chunks, total, seconds(ContinuousClock.now - start), cpuBefore, errors)
 }
 
-// Each configuration runs twice: the mock writing every event at once (its own TCP segment, the
-// worst case for the reader: one wake-up and one read per few events), and the mock coalescing
-// events through a 4 KiB buffer, as a server's buffered writer does (mock_openai.py, `flush`).
+// Each configuration runs with the mock at full speed writing every event at once (its own TCP
+// segment: one wake-up and one read per few events), at full speed coalescing events through a
+// 4 KiB buffer, as a server's buffered writer does (mock_openai.py, `flush`), and paced at 50
+// chunks/s per stream, a model's token rate (one wake-up and one read per event: the real cost).
 // Arguments (optional) pick stream counts and rows, e.g. `ProviderBench 1000 plugin` to profile one.
 let arguments = CommandLine.arguments.dropFirst()
 let counts = Set(arguments.compactMap { Int($0) })
@@ -129,8 +130,10 @@ func runs(_ row: String) -> Bool { rows.isEmpty || rows.contains(row) }
 for (streams, chunks) in [(1, 5000), (100, 200), (1000, 100)] where counts.isEmpty || counts.contains(streams) {
     let request = #"{"model": "mock/text?chunks=\#(chunks)", "messages": [{"role": "user", "content": "hi"}]}"#
     let coalesced = #"{"model": "mock/text?chunks=\#(chunks)&flush=4096", "messages": [{"role": "user", "content": "hi"}]}"#
+    let paced = #"{"model": "mock/text?chunks=100&rate=50", "messages": [{"role": "user", "content": "hi"}]}"#
     if runs("plugin") { measurePlugin("plugin", streams: streams, chunks: chunks, request: request) }
     if runs("plugin4k") { measurePlugin("plugin, 4 KiB writes", streams: streams, chunks: chunks, request: coalesced) }
+    if runs("paced") { measurePlugin("plugin, 50 chunks/s", streams: streams, chunks: 100, request: paced) }
     if runs("host") { await measureHost("plugin + host", streams: streams, chunks: chunks, request: request) }
     if runs("host4k") { await measureHost("plugin + host, 4 KiB", streams: streams, chunks: chunks, request: coalesced) }
 }
