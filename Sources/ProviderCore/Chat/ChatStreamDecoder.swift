@@ -76,11 +76,11 @@ private struct AccumulatorSink: SSEOutputSink {
     var accumulator: ChatStreamAccumulator
     var events: [ProviderEvent] = []
 
-    mutating func receiveEvent(type: String, data: UnsafeBufferPointer<UInt8>, lastEventID: String) {
+    mutating func receiveEvent(type: String, data: inout [UInt8], lastEventID: String) {
         if type == "error" {
-            accumulator.fail(with: ChatCompletionResponse.error(fromBody: Array(data), httpStatus: nil), into: &events)
+            accumulator.fail(with: ChatCompletionResponse.error(fromBody: data, httpStatus: nil), into: &events)
         } else {
-            accumulator.receive(data: UnsafeRawBufferPointer(data), into: &events)
+            data.withUnsafeBytes { accumulator.receive(data: $0, into: &events) }
         }
     }
 

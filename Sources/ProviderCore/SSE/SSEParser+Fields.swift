@@ -45,8 +45,9 @@ extension SSEParser {
         defer { eventType = nil }
         guard dataLineCount > 0 else { return }
         let type = eventType.flatMap { $0.isEmpty ? nil : $0 } ?? "message"
-        data.withUnsafeBufferPointer { outputs.receiveEvent(type: type, data: $0, lastEventID: lastEventID) }
-        // The buffer is reused for the next event, unless an unusually large one grew it.
+        outputs.receiveEvent(type: type, data: &data, lastEventID: lastEventID)
+        // The buffer (unless the sink took it) is reused for the next event, unless an unusually
+        // large one grew it.
         if data.capacity > Self.retainedDataCapacity { data = [] } else { data.removeAll(keepingCapacity: true) }
         dataLineCount = 0
     }
