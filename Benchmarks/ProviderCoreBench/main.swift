@@ -1,10 +1,11 @@
 // ProviderCoreBench: ProviderCore's per-chunk figures (`swift build -c release`, then run
-// .build/release/ProviderCoreBench [1|2|3] to run all sections or one, e.g. under `perf record`).
+// .build/release/ProviderCoreBench [1|2|3|4] to run all sections or one, e.g. under `perf record`).
 // Each figure is the best of 7 runs (a shared, noisy machine).
 //   1. ChatStreamAccumulator per chunk, for typical chunk shapes.
 //   2. The same content chunk through Foundation: JSONDecoder with small Decodable structs, and
 //      JSONSerialization; why ProviderCore reads JSON with its own JSONReader instead.
 //   3. SSEParser per KB of stream, at several network chunk sizes; ChatStreamDecoder per event.
+//   4. ChatStreamDecoder fed one small event per call, as ProviderBench's mock streams them.
 import Foundation
 import ProviderCore
 
@@ -139,4 +140,19 @@ let decoderPerStream = stream.withUnsafeBytes { raw in
     }
 }
 report("ChatStreamDecoder (SSE + accumulator), 1 KiB chunks", decoderPerStream / Double(eventCount), "ns/event")
+}
+
+// MARK: 4. ChatStreamDecoder fed one event per read, as ProviderBench's mock streams them
+
+if runs("4") {
+let mockEvent = Array(#"data: {"id":"chatcmpl-mock","object":"chat.completion.chunk","created":0,"model":"mock","choices":[{"index":0,"delta":{"content":"w42 "},"finish_reason":null}]}"#.utf8) + [10, 10]
+print("\n4. ChatStreamDecoder, one \(mockEvent.count)-byte event per feed (ProviderBench's mock stream)")
+var eventDecoder = ChatStreamDecoder()
+let perEvent = mockEvent.withUnsafeBytes { raw in
+    measure(iterations: 200_000) {
+        eventDecoder.feed(raw, into: &events)
+        events.removeAll(keepingCapacity: true)
+    }
+}
+report("ChatStreamDecoder.feed(_:into:)", perEvent, "ns/event")
 }

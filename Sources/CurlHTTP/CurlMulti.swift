@@ -57,20 +57,24 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
     public func start(_ request: HTTPRequest, handlers: TransferHandlers) -> UInt64? {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         guard let transfer = CurlTransfer(id: id, request: request, handlers: handlers) else { return nil }
+        // Woken under the lock: once `shutdown` has set `stopping`, the eventfd may be closed.
         let accepted = pending.withLock { state in
             guard !state.stopping else { return false }
             state.adds.append(transfer)
+            wake()
             return true
         }
-        guard accepted else { return nil }
-        wake()
-        return id
+        return accepted ? id : nil
     }
 
-    /// Stops a transfer at once; its `end` reports `.cancelled`. Unknown ids are ignored.
+    /// Stops a transfer at once; its `end` reports `.cancelled`. Unknown ids are ignored, and so
+    /// is a cancel after `shutdown` (which cancels everything).
     public func cancel(_ id: UInt64) {
-        pending.withLock { $0.cancels.append(id) }
-        wake()
+        pending.withLock { state in
+            guard !state.stopping else { return }
+            state.cancels.append(id)
+            wake()
+        }
     }
 
     /// Cancels every transfer and stops the thread; blocks until it has. Call once.

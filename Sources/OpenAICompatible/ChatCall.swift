@@ -19,10 +19,15 @@ final class ChatCall: @unchecked Sendable {  // mutable state is guarded by `sta
         var errorBody: [UInt8] = []  // a non-200 body, bounded
         var retryAfter: Double?
         var finished = false
+        var drainsRest = false       // the reply ended with done: read the body's rest (see `drainRest`)
+        var bytesAfterEnd = 0
     }
 
     static let maxErrorBody = 64 * 1024
     static let maxResponseBody = 16 * 1024 * 1024
+    /// After `done`, how much more body is read, and for how long, before the transfer is cut off.
+    static let maxBytesAfterDone = 64 * 1024
+    static let lingerAfterDone = 2.0
 
     private let operation: PluginKit.Operation
     private let client: ProviderClient
@@ -31,6 +36,10 @@ final class ChatCall: @unchecked Sendable {  // mutable state is guarded by `sta
     private let configuration: ChatResponseConfiguration
     private let streamed: Bool
     private let state: Mutex<State>
+    /// Events decoded from one network read, delivered outside the lock (a consumer may cancel
+    /// from inside its callback). Reused, so a read costs no allocation; touched only in
+    /// `receive`, which runs on the multi thread, one read at a time.
+    private var decoded: [ProviderEvent] = []
 
     init(operation: PluginKit.Operation, client: ProviderClient, settings: ProviderSettings, request: HTTPRequest, streamed: Bool,
          configuration: ChatResponseConfiguration) {
@@ -88,8 +97,16 @@ final class ChatCall: @unchecked Sendable {  // mutable state is guarded by `sta
     /// Body bytes, on the multi thread. Returns false to abort the transfer.
     private func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var events: [ProviderEvent] = []
+        swap(&events, &decoded)
+        defer {
+            events.removeAll(keepingCapacity: true)
+            swap(&events, &decoded)
+        }
         let keepGoing: Bool = state.withLock { state in
-            guard !state.finished else { return false }
+            guard !state.finished else {
+                state.bytesAfterEnd += bytes.count
+                return state.drainsRest && state.bytesAfterEnd <= Self.maxBytesAfterDone
+            }
             guard state.status == 200 else {
                 if state.errorBody.count < Self.maxErrorBody { state.errorBody += bytes.prefix(Self.maxErrorBody - state.errorBody.count) }
                 return true
@@ -105,10 +122,26 @@ final class ChatCall: @unchecked Sendable {  // mutable state is guarded by `sta
         }
         guard keepGoing else { return false }
         for event in events {
-            if event.isTerminal { end(event, success: !isFailure(event)); return false }
+            if event.isTerminal {
+                let succeeded = !isFailure(event)
+                if succeeded { drainRest() }
+                end(event, success: succeeded)
+                return succeeded
+            }
             guard EventEmitter.emit(event, on: operation) else { return false }
         }
         return true
+    }
+
+    /// After `done`, the rest of the body (normally just the end of the chunked encoding) is read
+    /// rather than aborted: an aborted HTTP/1.1 transfer closes its connection, so every reply
+    /// cost a new connection (and TLS handshake). A server that keeps the body open past
+    /// `lingerAfterDone` seconds, or sends more than `maxBytesAfterDone`, is cut off.
+    private func drainRest() {
+        state.withLock { $0.drainsRest = true }
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.lingerAfterDone) { [self] in
+            if let transfer = state.withLock({ $0.transfer }) { client.multi.cancel(transfer) }
+        }
     }
 
     private func transferEnded(_ failure: TransferFailure?) {

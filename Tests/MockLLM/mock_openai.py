@@ -4,9 +4,13 @@
 It speaks the real wire format (HTTP/1.1 keep-alive, JSON or server-sent events) on 127.0.0.1.
 The request's "model" picks the behaviour, with options as a query string:
 
-  mock/text?chunks=20&rate=0&split=0   stream `chunks` content deltas ("w0 ", "w1 ", ...) at `rate`
-                                       chunks/s (0 = full speed); split>0 writes the bytes in pieces
-                                       of that size, so chunks cross arbitrary byte boundaries
+  mock/text?chunks=20&rate=0&split=0&flush=0   stream `chunks` content deltas ("w0 ", "w1 ", ...) at
+                                       `rate` chunks/s (0 = full speed); split>0 writes the bytes in
+                                       pieces of that size, so chunks cross arbitrary byte boundaries;
+                                       flush>0 (at full speed) coalesces events through a buffer of
+                                       that many bytes, written when full and at the end, as a
+                                       server's buffered writer does (Go's bufio.Writer: 4096); 0
+                                       writes each event at once, so each is its own TCP segment
   mock/tools                           two tool calls, interleaved, arguments in many fragments
   mock/reasoning?field=reasoning       reasoning deltas in `field` (reasoning, reasoning_content,
                                        thinking, reasoning_details), then content
@@ -25,7 +29,8 @@ The request's "model" picks the behaviour, with options as a query string:
                                        system=<first system message>" in words (context checks)
 
 Every stream ends with a usage chunk and [DONE]. "stream": false gets one chat.completion JSON.
-GET /_requests returns the requests received (method, path, headers, body); DELETE clears them.
+GET /_requests returns the requests received (method, path, headers, body, and the client's port,
+which tells connections apart); DELETE clears them.
 Run: mock_openai.py [--port N]; it prints "PORT <n>" once listening.
 """
 import argparse
@@ -129,11 +134,17 @@ def script(kind, options, messages=()):
     return out, {"drop": "drop", "midstream_error": "error", "malformed": "malformed"}.get(kind, "done")
 
 
-async def write_chunked(writer, text, split):
+async def write_chunked(writer, text, split, buffer=None):
+    """Writes one HTTP chunk per event (per piece with split); with `buffer` (a bytearray), appends
+    to it instead, for the caller to write when it holds enough."""
     data = text.encode()
     pieces = [data[i:i + split] for i in range(0, len(data), split)] if split > 0 else [data]
     for piece in pieces:
-        writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        framed = b"%x\r\n%s\r\n" % (len(piece), piece)
+        if buffer is not None:
+            buffer += framed
+            continue
+        writer.write(framed)
         if split > 0:
             await writer.drain()
 
@@ -144,13 +155,20 @@ async def stream(writer, kind, options, include_usage, messages=()):
     lines, ending = script(kind, options, messages)
     rate = float(options.get("rate", 0))
     split = int(options.get("split", 0))
+    flush = int(options.get("flush", 0)) if rate == 0 else 0
+    buffer = bytearray() if flush > 0 else None
     for line in lines:
-        await write_chunked(writer, line, split)
+        await write_chunked(writer, line, split, buffer)
+        if buffer is not None and len(buffer) >= flush:
+            writer.write(bytes(buffer))
+            buffer.clear()
         if rate > 0:
             await writer.drain()
             await asyncio.sleep(1 / rate)
         elif writer.transport.get_write_buffer_size() > 65536:
             await writer.drain()
+    if buffer:
+        writer.write(bytes(buffer))
     if ending == "drop":
         await writer.drain()
         writer.transport.abort()
@@ -216,7 +234,8 @@ async def handle(reader, writer):
             except ValueError:
                 await respond_json(writer, 400, {"error": {"message": "body is not JSON"}})
                 continue
-            requests.append({"method": method, "path": path, "headers": headers, "body": payload})
+            requests.append({"method": method, "path": path, "headers": headers, "body": payload,
+                             "client_port": writer.get_extra_info("peername")[1]})
             if not path.endswith("/chat/completions"):
                 await respond_json(writer, 404, {"error": {"message": f"no route {path}"}})
                 continue

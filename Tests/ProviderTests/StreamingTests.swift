@@ -18,6 +18,32 @@ import Testing
         #expect(events.filter(\.isTerminal).map(\.kind) == [.done])
     }
 
+    /// Many events per network read (the mock's buffered writes, as ProviderBench uses them).
+    @Test func eventsCoalescedIntoLargeWritesDecodeTheSame() async throws {
+        let mock = try await MockLLM.start()
+        defer { mock.stop() }
+        let provider = try ProviderHarness.create(mock: mock)
+        defer { provider.destroy() }
+        let events = try await ProviderHarness.chat(provider, model: "mock/text?chunks=300&flush=4096")
+        #expect(events.text == (0..<300).map { "w\($0) " }.joined())
+        #expect(events.filter(\.isTerminal).map(\.kind) == [.done])
+    }
+
+    /// The rest of the body after [DONE] is read, not aborted, so the next reply reuses the connection.
+    @Test func consecutiveRepliesReuseTheConnection() async throws {
+        let mock = try await MockLLM.start()
+        defer { mock.stop() }
+        let provider = try ProviderHarness.create(mock: mock)
+        defer { provider.destroy() }
+        for _ in 0..<3 {
+            let events = try await ProviderHarness.chat(provider, model: "mock/text?chunks=5")
+            #expect(events.terminal?.kind == .done)
+        }
+        let ports = try await mock.requests().compactMap { $0["client_port"] }
+        #expect(ports.count == 3)
+        #expect(ports.allSatisfy { $0 == ports.first }, "one connection for all three replies: \(ports)")
+    }
+
     @Test(arguments: [1, 3, 7, 64])
     func chunksSplitAtArbitraryByteBoundariesDecodeTheSame(split: Int) async throws {
         let mock = try await MockLLM.start()

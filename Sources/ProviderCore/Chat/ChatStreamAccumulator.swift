@@ -46,7 +46,7 @@ public struct ChatStreamAccumulator: Sendable {
         let payload = data.trimmingASCIIWhitespace()
         if payload.isEmpty { return }
         if payload.count == 6, payload.elementsEqual("[DONE]".utf8) { return complete(into: &events) }
-        let chunk: ChatChunk
+        var chunk: ChatChunk
         do {
             chunk = try ChatChunk.read(payload, readsModel: responseModel == nil)
         } catch {
@@ -54,7 +54,7 @@ public struct ChatStreamAccumulator: Sendable {
             return fail(with: ProviderError(code: "malformed_chunk", message: "unreadable stream chunk (\(error)): \(snippet)",
                                             retryable: false), into: &events)
         }
-        apply(chunk, into: &events)
+        apply(&chunk, into: &events)
     }
 
     /// Consumes one SSE event's data and returns the resulting events; see `receive(data:into:)`.
@@ -92,14 +92,15 @@ public struct ChatStreamAccumulator: Sendable {
         isFinished = true
     }
 
-    private mutating func apply(_ chunk: ChatChunk, into events: inout [ProviderEvent]) {
+    /// Takes the chunk's parts rather than copying them (a copy of a choice retains every field).
+    private mutating func apply(_ chunk: inout ChatChunk, into events: inout [ProviderEvent]) {
         chunksReceived += 1
-        if let model = chunk.model { responseModel = model }
+        if let model = chunk.model.take() { responseModel = model }
         if let chunkUsage = chunk.usage { usage = chunkUsage }
         if let error = chunk.error ?? chunk.choice?.error {
             return fail(with: error.providerError(httpStatus: nil), into: &events)
         }
-        guard let choice = chunk.choice else { return }
+        guard let choice = chunk.choice.take() else { return }
         if let reasoning = choice.delta.reasoningText { events.append(.reasoningDelta(reasoning)) }
         if let text = choice.delta.replyText { events.append(.textDelta(text)) }
         for fragment in choice.delta.toolCalls { toolCalls.add(fragment) }

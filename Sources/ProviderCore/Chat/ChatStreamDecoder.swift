@@ -12,9 +12,8 @@
 ///   It is a value; copies are independent.
 public struct ChatStreamDecoder: Sendable {
     private var parser: SSEParser
-    private var accumulator: ChatStreamAccumulator
-    /// Reused between chunks so a chunk costs no allocation for the parser's outputs.
-    private var outputs: [SSEParser.Output] = []
+    /// Holds the accumulator; the parser hands it each event's data in place (no copy).
+    private var sink: AccumulatorSink
 
     /// A decoder for one streamed response.
     /// - Parameters:
@@ -23,20 +22,21 @@ public struct ChatStreamDecoder: Sendable {
     public init(configuration: ChatResponseConfiguration = ChatResponseConfiguration(),
                 sseConfiguration: SSEParser.Configuration = SSEParser.Configuration()) {
         parser = SSEParser(configuration: sseConfiguration)
-        accumulator = ChatStreamAccumulator(configuration: configuration)
+        sink = AccumulatorSink(accumulator: ChatStreamAccumulator(configuration: configuration))
     }
 
     /// True once the terminal event has been produced; later input is ignored.
-    public var isFinished: Bool { accumulator.isFinished }
+    public var isFinished: Bool { sink.accumulator.isFinished }
 
     /// Decodes the next network chunk of the body and appends the events it completes to `events`.
     /// - Parameters:
     ///   - chunk: body bytes as received, split anywhere; borrowed for this call only.
     ///   - events: appended to, never cleared, so one array can be reused across chunks.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, into events: inout [ProviderEvent]) {
-        guard !accumulator.isFinished else { return }
-        parser.feed(chunk, into: &outputs)
-        deliver(into: &events)
+        guard !isFinished else { return }
+        swap(&sink.events, &events)
+        parser.feed(chunk, to: &sink)
+        swap(&sink.events, &events)
     }
 
     /// Decodes the next network chunk of the body and returns the events it completes.
@@ -49,10 +49,11 @@ public struct ChatStreamDecoder: Sendable {
     /// Ends the stream at a clean end of the body (see `SSEParser.finish` and
     /// `ChatStreamAccumulator.finish`), appending the remaining events and the terminal one.
     public mutating func finish(into events: inout [ProviderEvent]) {
-        guard !accumulator.isFinished else { return }
-        parser.finish(into: &outputs)
-        deliver(into: &events)
-        accumulator.finish(into: &events)
+        guard !isFinished else { return }
+        swap(&sink.events, &events)
+        parser.finish(to: &sink)
+        sink.accumulator.finish(into: &sink.events)
+        swap(&sink.events, &events)
     }
 
     /// Ends the stream at a clean end of the body and returns the remaining events.
@@ -65,23 +66,26 @@ public struct ChatStreamDecoder: Sendable {
     /// Ends the reply with `error` for a failure outside the body (a transport error, a
     /// timeout); see `ChatStreamAccumulator.fail(with:into:)`.
     public mutating func fail(with error: ProviderError, into events: inout [ProviderEvent]) {
-        accumulator.fail(with: error, into: &events)
+        sink.accumulator.fail(with: error, into: &events)
+    }
+}
+
+/// Feeds each parsed SSE event to the accumulator. `events` is the caller's array, swapped in
+/// for the duration of one `feed` or `finish`.
+private struct AccumulatorSink: SSEOutputSink {
+    var accumulator: ChatStreamAccumulator
+    var events: [ProviderEvent] = []
+
+    mutating func receiveEvent(type: String, data: inout [UInt8], lastEventID: String) {
+        if type == "error" {
+            accumulator.fail(with: ChatCompletionResponse.error(fromBody: data, httpStatus: nil), into: &events)
+        } else {
+            data.withUnsafeBytes { accumulator.receive(data: $0, into: &events) }
+        }
     }
 
-    private mutating func deliver(into events: inout [ProviderEvent]) {
-        for output in outputs {
-            switch output {
-            case .event(let event) where event.type == "error":
-                accumulator.fail(with: ChatCompletionResponse.error(fromBody: event.data, httpStatus: nil), into: &events)
-            case .event(let event):
-                event.data.withUnsafeBytes { accumulator.receive(data: $0, into: &events) }
-            case .comment:
-                continue
-            case .failure(let failure):
-                accumulator.fail(with: ProviderError(code: failure.code.rawValue, message: failure.message, retryable: false),
-                                 into: &events)
-            }
-        }
-        outputs.removeAll(keepingCapacity: true)
+    mutating func receive(_ output: SSEParser.Output) {
+        guard case .failure(let failure) = output else { return }  // comments (keep-alives) produce nothing
+        accumulator.fail(with: ProviderError(code: failure.code.rawValue, message: failure.message, retryable: false), into: &events)
     }
 }

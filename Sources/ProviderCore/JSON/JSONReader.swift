@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A forward-only, pull-style reader over one JSON text (RFC 8259), for decoding provider chunks
 /// without building a document: callers ask for the keys they know and skip everything else.
 ///
@@ -50,13 +56,16 @@ struct JSONReader {
     mutating func peekKind() throws -> Kind {
         skipWhitespace()
         guard offset < bytes.count else { throw error("unexpected end of input") }
-        switch bytes[offset] {
+        let byte = bytes[offset]
+        // Strings and numbers first: most values in a chunk are one or the other.
+        if byte == UInt8(ascii: "\"") { return .string }
+        if byte &- UInt8(ascii: "0") < 10 { return .number }
+        switch byte {
         case UInt8(ascii: "{"): return .object
         case UInt8(ascii: "["): return .array
-        case UInt8(ascii: "\""): return .string
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
         case UInt8(ascii: "n"): return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        case UInt8(ascii: "-"): return .number
         default: throw error("unexpected character")
         }
     }
@@ -162,6 +171,7 @@ struct JSONReader {
     // MARK: helpers shared by the extensions
 
     mutating func skipWhitespace() {
+        if offset < bytes.count, bytes[offset] > 0x20 { return }  // the usual case: compact JSON
         while offset < bytes.count {
             switch bytes[offset] {
             case 0x20, 0x0A, 0x0D, 0x09: offset += 1
@@ -215,10 +225,8 @@ struct JSONReader {
 
     private mutating func expectLiteral(_ literal: StaticString) throws {
         let count = literal.utf8CodeUnitCount
-        guard bytes.count - offset >= count else { throw error("unexpected end of input") }
-        for index in 0..<count where bytes[offset + index] != literal.utf8Start[index] {
-            throw error("invalid literal")
-        }
+        guard bytes.count - offset >= count, let base = bytes.baseAddress else { throw error("unexpected end of input") }
+        guard memcmp(base + offset, literal.utf8Start, count) == 0 else { throw error("invalid literal") }
         offset += count
     }
 }

@@ -1,6 +1,6 @@
 extension SSEParser {
     /// Interprets one complete line (without its terminator), per the spec's field rules.
-    mutating func processLine(_ line: UnsafeBufferPointer<UInt8>, into outputs: inout [Output]) {
+    mutating func processLine(_ line: UnsafeBufferPointer<UInt8>, into outputs: inout some SSEOutputSink) {
         // The same measure as `stash` uses for a split line, so the outcome never depends on where
         // the network split the stream.
         guard data.count + line.count <= configuration.maximumEventSize else { return failTooLarge(into: &outputs) }
@@ -10,7 +10,7 @@ extension SSEParser {
         if valueStart < line.count, line[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
         let value = UnsafeBufferPointer(rebasing: line[valueStart...])
         if first == UInt8(ascii: ":") {
-            outputs.append(.comment(String(decoding: value, as: UTF8.self)))
+            outputs.receive(.comment(String(decoding: value, as: UTF8.self)))
             return
         }
         let name = UnsafeBufferPointer(rebasing: line[..<colon])
@@ -37,20 +37,25 @@ extension SSEParser {
         dataLineCount += 1
     }
 
+    /// The most data capacity kept between events (a stream's events are usually far smaller).
+    static let retainedDataCapacity = 64 * 1024
+
     /// A blank line: dispatches the event if it has data, then starts a new one.
-    mutating func dispatch(into outputs: inout [Output]) {
+    mutating func dispatch(into outputs: inout some SSEOutputSink) {
         defer { eventType = nil }
         guard dataLineCount > 0 else { return }
         let type = eventType.flatMap { $0.isEmpty ? nil : $0 } ?? "message"
-        outputs.append(.event(SSEEvent(type: type, data: data, lastEventID: lastEventID)))
-        data = []
+        outputs.receiveEvent(type: type, data: &data, lastEventID: lastEventID)
+        // The buffer (unless the sink took it) is reused for the next event, unless an unusually
+        // large one grew it.
+        if data.capacity > Self.retainedDataCapacity { data = [] } else { data.removeAll(keepingCapacity: true) }
         dataLineCount = 0
     }
 
     /// Reports an oversized event once and stops the parser.
-    mutating func failTooLarge(into outputs: inout [Output]) {
+    mutating func failTooLarge(into outputs: inout some SSEOutputSink) {
         let message = "an event over \(configuration.maximumEventSize) bytes (its data plus the line being read)"
-        outputs.append(.failure(SSEParserError(code: .eventTooLarge, message: message)))
+        outputs.receive(.failure(SSEParserError(code: .eventTooLarge, message: message)))
         state = .failed
         partialLine = []
         data = []

@@ -24,7 +24,8 @@ import Darwin
 /// `.failure(.eventTooLarge)` once and stops: later input is ignored.
 ///
 /// Efficiency: complete lines are read in place from the caller's chunk (line ends are found
-/// with `memchr`); only a line split across chunks is copied, and data bytes once, into the event.
+/// with `memchr`); only a line split across chunks is copied, and data bytes once, into a buffer
+/// reused from event to event (`ChatStreamDecoder` reads it in place; `Output.event` gets a copy).
 ///
 /// - Important: Not thread-safe: use one parser per stream, from one thread at a time.
 ///   It is a value; copies are independent.
@@ -90,6 +91,11 @@ public struct SSEParser: Sendable {
     ///     a pointer into it).
     ///   - outputs: appended to, never cleared, so one array can be reused across chunks.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, into outputs: inout [Output]) {
+        feed(chunk, to: &outputs)
+    }
+
+    /// Parses the next chunk into any sink; see `feed(_:into:)`.
+    mutating func feed(_ chunk: UnsafeRawBufferPointer, to outputs: inout some SSEOutputSink) {
         guard state == .streaming, let base = chunk.baseAddress, chunk.count > 0 else { return }
         var bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: chunk.count)
         if byteOrderMarkMatched != nil {
@@ -109,6 +115,11 @@ public struct SSEParser: Sendable {
     /// Ends the stream: dispatches a pending event per `dispatchesUnterminatedEventAtEnd`, then
     /// ignores further input. Call once, at a clean end of the body.
     public mutating func finish(into outputs: inout [Output]) {
+        finish(to: &outputs)
+    }
+
+    /// Ends the stream into any sink; see `finish(into:)`.
+    mutating func finish(to outputs: inout some SSEOutputSink) {
         guard state == .streaming else { return }
         if configuration.dispatchesUnterminatedEventAtEnd {
             if let matched = byteOrderMarkMatched, matched > 0 { partialLine = Array(Self.byteOrderMark.prefix(matched)) }
@@ -132,7 +143,7 @@ public struct SSEParser: Sendable {
     /// Drops one byte-order mark at the start of the stream, which may arrive split. Returns the
     /// bytes after it, or nil when every byte was part of a still-incomplete mark.
     private mutating func skipByteOrderMark(_ bytes: UnsafeBufferPointer<UInt8>,
-                                            into outputs: inout [Output]) -> UnsafeBufferPointer<UInt8>? {
+                                            into outputs: inout some SSEOutputSink) -> UnsafeBufferPointer<UInt8>? {
         var matched = byteOrderMarkMatched ?? 0
         var index = 0
         while index < bytes.count, matched < 3, bytes[index] == Self.byteOrderMark[matched] {
@@ -151,7 +162,7 @@ public struct SSEParser: Sendable {
     }
 
     /// Splits bytes into lines, processing each complete one and keeping the unfinished tail.
-    private mutating func scanLines(_ bytes: UnsafeBufferPointer<UInt8>, into outputs: inout [Output]) {
+    private mutating func scanLines(_ bytes: UnsafeBufferPointer<UInt8>, into outputs: inout some SSEOutputSink) {
         let count = bytes.count
         var start = 0
         if skipsLeadingLF, count > 0 {
@@ -193,7 +204,7 @@ public struct SSEParser: Sendable {
     }
 
     /// Keeps the start of a line until its end arrives, within the size bound.
-    private mutating func stash(_ tail: UnsafeBufferPointer<UInt8>, into outputs: inout [Output]) {
+    private mutating func stash(_ tail: UnsafeBufferPointer<UInt8>, into outputs: inout some SSEOutputSink) {
         guard partialLine.count + tail.count + data.count <= configuration.maximumEventSize else {
             return failTooLarge(into: &outputs)
         }
@@ -201,7 +212,7 @@ public struct SSEParser: Sendable {
     }
 
     /// Completes the stashed line with `rest` and processes it, keeping the buffer's capacity.
-    private mutating func processPartialLine(appending rest: UnsafeBufferPointer<UInt8>, into outputs: inout [Output]) {
+    private mutating func processPartialLine(appending rest: UnsafeBufferPointer<UInt8>, into outputs: inout some SSEOutputSink) {
         stash(rest, into: &outputs)
         guard state == .streaming else { return }
         var line: [UInt8] = []

@@ -10,15 +10,20 @@ struct ChatChoice {
     /// Reads one choice object; nil for `null` or a value of another type.
     static func read(from reader: inout JSONReader) throws -> ChatChoice? {
         var choice = ChatChoice()
-        let isObject = try reader.readObject { reader, key in
+        return try choice.readMembers(from: &reader) ? choice : nil
+    }
+
+    /// Fills in the members; false (after skipping the value) when it is not an object. Mutating,
+    /// so that `read` returns the value without a copy.
+    private mutating func readMembers(from reader: inout JSONReader) throws -> Bool {
+        try reader.readObject { reader, key in
             switch key {
-            case "index": choice.index = try reader.readInt()
-            case "delta", "message": choice.delta = try ChatMessageDelta.read(from: &reader)
-            case "finish_reason": choice.finishReason = try reader.readString()
-            case "error": choice.error = try WireError.read(from: &reader)
+            case "index": index = try reader.readInt()
+            case "delta", "message": delta = try ChatMessageDelta.read(from: &reader)
+            case "finish_reason": finishReason = try reader.readString()
+            case "error": error = try WireError.read(from: &reader)
             default: try reader.skipValue()
             }
         }
-        return isObject ? choice : nil
     }
 }

@@ -32,24 +32,29 @@ struct ChatMessageDelta {
     /// Reads a delta or message object; an empty delta for `null` or a value of another type.
     static func read(from reader: inout JSONReader) throws -> ChatMessageDelta {
         var delta = ChatMessageDelta()
+        try delta.readMembers(from: &reader)
+        return delta
+    }
+
+    /// Mutating, so that `read` returns the value without a copy.
+    private mutating func readMembers(from reader: inout JSONReader) throws {
         try reader.readObject { reader, key in
             switch key {
             case "content":
-                delta.content = try reader.peekKind() == .array ? try readContentParts(from: &reader) : try reader.readString()
-            case "refusal": delta.refusal = try reader.readString()
-            case "reasoning_content": delta.offerReasoning(try reader.readString(), rank: 0)
-            case "reasoning": delta.offerReasoning(try reader.readString(), rank: 1)
-            case "thinking": delta.offerReasoning(try reader.readString(), rank: 2)
-            case "reasoning_details" where delta.reasoningRank > 3:  // else a plain field already won
-                delta.offerReasoning(try readReasoningDetails(from: &reader), rank: 3)
+                content = try reader.peekKind() == .array ? try Self.readContentParts(from: &reader) : try reader.readString()
+            case "refusal": refusal = try reader.readString()
+            case "reasoning_content": offerReasoning(try reader.readString(), rank: 0)
+            case "reasoning": offerReasoning(try reader.readString(), rank: 1)
+            case "thinking": offerReasoning(try reader.readString(), rank: 2)
+            case "reasoning_details" where reasoningRank > 3:  // else a plain field already won
+                offerReasoning(try Self.readReasoningDetails(from: &reader), rank: 3)
             case "tool_calls":
                 try reader.readArray { reader in
-                    if let fragment = try ToolCallFragment.read(from: &reader) { delta.toolCalls.append(fragment) }
+                    if let fragment = try ToolCallFragment.read(from: &reader) { toolCalls.append(fragment) }
                 }
             default: try reader.skipValue()
             }
         }
-        return delta
     }
 
     /// `[{"type":"text","text":"..."}, ...]`: the text of the parts whose type is text (or absent).
