@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Groq", type: .dynamic, targets: ["Groq"]),
         .library(name: "NativeTools", type: .dynamic, targets: ["NativeTools"]),
         .library(name: "MCP", type: .dynamic, targets: ["MCP"]),
+        .library(name: "WebSocket", type: .dynamic, targets: ["WebSocket"]),
     ],
     targets: [
         // The ABI: one C header shared by the host and every plugin.
@@ -26,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
 
         // JSON values, compiled into the host and into each plugin that wants them (never shared at run time).
         .target(name: "JSONSupport"),
@@ -62,6 +64,12 @@ let package = Package(
         .target(name: "MCPClient", dependencies: ["JSONSupport", "CurlHTTP", "ProviderCore", "MCPSystem"], path: "Plugins/MCP/Client"),
         .target(name: "MCP", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "MCPClient"], path: "Plugins/MCP/Plugin"),
 
+        // The WebSocket transport: the client protocol (pure: parsing, frame encoding, bounded send
+        // queues; tested without sockets) and the plugin (libwebsockets service thread, host glue).
+        .target(name: "WebSocketProtocol", dependencies: ["JSONSupport"], path: "Plugins/WebSocket/Protocol"),
+        .target(name: "WebSocket", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CWebSockets", "WebSocketProtocol"],
+                path: "Plugins/WebSocket/Plugin"),
+
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .executableTarget(name: "StoreBench", dependencies: ["Host"], path: "Benchmarks/StoreBench"),
         .executableTarget(name: "ProviderBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/ProviderBench"),
@@ -74,6 +82,7 @@ let package = Package(
         .testTarget(name: "JSONSupportTests", dependencies: ["JSONSupport"]),
         .testTarget(name: "NativeToolsTests", dependencies: ["Host", "PluginTestKit"]),
         .testTarget(name: "MCPTests", dependencies: ["Host", "PluginTestKit", "MCPClient"], exclude: ["Servers"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["Host", "PluginTestKit", "WebSocketProtocol"], exclude: ["Clients"]),
         .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible", "PluginTestKit"]),
         // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.
         .executableTarget(name: "StoreCrashDriver", dependencies: ["Host"], path: "Tests/StoreCrashDriver"),
