@@ -44,6 +44,8 @@ extension ServiceLoop {
             cancelOwn = abandonment.cancelOwn
             cancelTurn = abandonment.cancelTurn
         }
+        host.log(SB_LOG_DEBUG, "connection \(subscription.connection.id) gone: \(subscription.op) '\(subscription.requestId)' "
+                 + (cancelOwn ? "cancelled" : "left running for its other followers") + (cancelTurn != nil ? ", and its turn" : ""))
         if cancelOwn {
             stats.requestsCancelled.add(1, ordering: .relaxed)
             host.cancel(subscription.handle)

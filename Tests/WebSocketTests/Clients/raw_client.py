@@ -9,6 +9,8 @@ Usage: raw_client.py HOST PORT PATH MODE [ARG]
                      upgrade, send FRAME_JSON, read nothing for SECONDS (the socket receive buffer
                      is kept small), then read everything: report the text frames, their bytes and
                      the close code
+  flood FRAME_TEXT COUNT SECONDS
+                     like slow, but send FRAME_TEXT COUNT times first (e.g. COUNT bad frames)
 
 Prints one JSON line: {"pings", "texts", "text_bytes", "close_code", "close_reason", "seconds", "eof"}.
 """
@@ -97,17 +99,21 @@ def read_frames(sock, report, deadline):
 def main():
     host, port, path, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if mode == "slow":
+    if mode in ("slow", "flood"):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect((host, port))
     handshake(sock, host, port, path)
     report = {"pings": 0, "texts": 0, "text_bytes": 0, "close_code": None, "close_reason": "", "eof": False}
     started = time.monotonic()
-    send_text(sock, sys.argv[5])
+    try:
+        for _ in range(int(sys.argv[6]) if mode == "flood" else 1):
+            send_text(sock, sys.argv[5])
+    except (BrokenPipeError, ConnectionResetError):
+        report["send_failed"] = True  # the server closed while we were still sending
     if mode == "silent":
         read_frames(sock, report, started + 30)
-    elif mode == "slow":
-        time.sleep(float(sys.argv[6]))
+    elif mode in ("slow", "flood"):
+        time.sleep(float(sys.argv[6 if mode == "slow" else 7]))
         read_frames(sock, report, time.monotonic() + 20)
     report["seconds"] = round(time.monotonic() - started, 3)
     print(json.dumps(report), flush=True)

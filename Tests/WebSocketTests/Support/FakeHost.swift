@@ -11,7 +11,8 @@ import Synchronization
 /// A chat's `text` picks its script: `hello` (anything unknown) streams reasoning, two text
 /// pieces, usage and finish; `stream N [MS] [SIZE]` N text chunks MS apart (SIZE bytes each);
 /// `tool` a tool call around the text; `hang` only the turn event, until cancelled; `fail` a
-/// provider error after the turn event; `busy` an immediate conversation_busy.
+/// provider error after the turn event; `busy` an immediate conversation_busy. A conversation id
+/// starting with `new-` is created on first use.
 ///
 /// Threading: everything is serialized by one lock, events are delivered under it (the ABI
 /// forbids two deliveries at once for one op, and the transport never calls back inside them).
@@ -121,6 +122,7 @@ final class FakeHost: HostRequestHandler, @unchecked Sendable {  // state behind
         }
         let conversationId: String
         if case .string(let named)? = fields["conversation_id"] {
+            if named.hasPrefix("new-"), conversations[named] == nil { conversations[named] = owner }  // tests name fresh ones
             guard conversations[named] == owner else {
                 sink.send(PluginEvent(kind: .error, text: "no conversation '\(named)'", name: "not_found", status: SB_ERR_NOT_FOUND))
                 return

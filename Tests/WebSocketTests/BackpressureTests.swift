@@ -1,0 +1,39 @@
+import Foundation
+import Host
+import Testing
+
+/// A client too slow to read is closed (1008) with its requests cancelled, the memory held for
+/// it stays within the send queue bound, and other clients do not notice.
+@Suite struct BackpressureTests {
+    static let queueBound = 64 * 1024
+
+    @Test func slowReader_isClosedWith1008_withinTheQueueBound_whileAnotherClientStreamsOn() async throws {
+        try await WebSocketServer.with(["send_queue": ["max_bytes": .int(Int64(Self.queueBound))]]) { server in
+            let other = try TestClient.start(.python, server.url, ["steps": [Step.chat("ok", "stream 50 10"), Step.recvUntil(["status": "completed"])]])
+            // 4000 chunks of 2 KB (8 MB): more than the kernel buffers plus the queue hold.
+            let report = try await TestClient.raw(port: server.port, [
+                "slow", #"{"action":"chat","request_id":"slow","payload":{"text":"stream 4000 0 2000","conversation_id":"new-1"}}"#, "2"])
+            #expect(report["close_code"] == 1008)
+            #expect(report["close_reason"] == "send queue full: the client reads too slowly")
+            #expect((report["text_bytes"]?.intValue ?? 0) < 8_000_000, "the client must not get the whole stream")
+            let highWater = server.state["counters"]?["queued_bytes_high_water"]?.intValue ?? .max
+            #expect(highWater <= Int64(Self.queueBound + 8 * 1024), "queued \(highWater) bytes at most")
+            let slow = try #require(server.host.submissions(op: "chat").first { $0.request["request_id"] == "slow" })
+            #expect(server.host.cancellations.contains { $0.handle == slow.handle })
+            #expect(server.state["counters"]?["closed_slow"] == 1)
+            let transcript = try await other.finish()
+            #expect(transcript.frames(request: "ok").last?["status"] == "completed")
+            #expect(transcript.closed == nil)
+        }
+    }
+
+    @Test func floodOfBadFramesFromAClientThatDoesNotRead_isClosedWith1008() async throws {
+        try await WebSocketServer.with(["send_queue": ["max_bytes": .int(Int64(Self.queueBound))]]) { server in
+            // Each "x" is answered with a ~140-byte error frame: 60000 of them outgrow every buffer.
+            let report = try await TestClient.raw(port: server.port, ["flood", "x", "60000", "2"])
+            #expect(report["close_code"] == 1008)
+            #expect((server.state["counters"]?["queued_bytes_high_water"]?.intValue ?? .max) <= Int64(Self.queueBound + 8 * 1024))
+            #expect(server.host.submissions.isEmpty)
+        }
+    }
+}
