@@ -24,6 +24,10 @@ public struct TurnTable: Sendable {
         public var cancelOwn: Bool
         /// Also cancel this host op: the turn's origin, which nobody follows any more.
         public var cancelTurn: UInt64?
+
+        public init(cancelOwn: Bool, cancelTurn: UInt64?) {
+            (self.cancelOwn, self.cancelTurn) = (cancelOwn, cancelTurn)
+        }
     }
 
     private struct Turn {

@@ -23,6 +23,10 @@ public struct WebSocketConfig: Sendable, Equatable {
     public struct APIKey: Sendable, Equatable {
         public var key: String
         public var owner: String
+
+        public init(key: String, owner: String) {
+            (self.key, self.owner) = (key, owner)
+        }
     }
 
     public var host = "127.0.0.1"
