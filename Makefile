@@ -69,7 +69,7 @@ test: build-debug venvs
 
 bench: build venvs
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	for bench in HostBench StoreBench ProviderCoreBench ProviderBench MCPBench; do echo; $$bin/$$bench || exit 1; done
+	for bench in HostBench StoreBench ProviderCoreBench ProviderBench MCPBench WebSocketBench; do echo; $$bin/$$bench || exit 1; done
 
 # Installs the host, the plugins and the SDK (header + Swift module map) for out-of-tree plugins.
 install: build

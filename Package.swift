@@ -75,6 +75,7 @@ let package = Package(
         .executableTarget(name: "ProviderBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/ProviderBench"),
         .executableTarget(name: "MCPBench", dependencies: ["Host"], path: "Benchmarks/MCPBench"),
         .executableTarget(name: "MCPBenchServer", path: "Benchmarks/MCPBenchServer"),  // a trivial stdio MCP server in C
+        .executableTarget(name: "WebSocketBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/WebSocketBench", exclude: ["load.js"]),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI", "PluginTestKit"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite", "PluginTestKit"]),
         // Loads a built plugin and drives it through the ABI, for each plugin's tests.

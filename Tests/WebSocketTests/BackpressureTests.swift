@@ -31,7 +31,11 @@ import Testing
         try await WebSocketServer.with(["send_queue": ["max_bytes": .int(Int64(Self.queueBound))]]) { server in
             // Each "x" is answered with a ~140-byte error frame: 60000 of them outgrow every buffer.
             let report = try await TestClient.raw(port: server.port, ["flood", "x", "60000", "2"])
-            #expect(report["close_code"] == 1008)
+            // The close frame (1008) is sent, but a client still sending when the server closes
+            // gets a TCP reset, which may discard it before it is read: either way, it is closed.
+            #expect(report["close_code"] == 1008 || (report["eof"] == true && report["send_failed"] == true), "\(report.jsonText)")
+            #expect(server.state["counters"]?["closed_slow"] == 1)
+            #expect(await WebSocketServer.eventually(2) { server.state["connections"] == 0 })
             #expect((server.state["counters"]?["queued_bytes_high_water"]?.intValue ?? .max) <= Int64(Self.queueBound + 8 * 1024))
             #expect(server.host.submissions.isEmpty)
         }

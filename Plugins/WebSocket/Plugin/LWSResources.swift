@@ -19,7 +19,11 @@ final class LWSResources: @unchecked Sendable {  // used by the thread that crea
     private let protocols: UnsafeMutablePointer<lws_protocols>
     private let retry: UnsafeMutablePointer<lws_retry_bo_t>
     private var strings: [UnsafeMutablePointer<CChar>] = []
+    private let loops: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private var freed = false
+
+    /// The libev (epoll) loop lws runs on; nil when libev could not make one.
+    var eventLoop: UnsafeMutableRawPointer? { loops[0] }
 
     init(config: WebSocketConfig, callback: LWSCallback) {
         self.config = config
@@ -27,6 +31,8 @@ final class LWSResources: @unchecked Sendable {  // used by the thread that crea
         protocols.initialize(repeating: lws_protocols(), count: 2)  // the second one, all zero, ends the list
         retry = .allocate(capacity: 1)
         retry.initialize(to: lws_retry_bo_t())
+        loops = .allocate(capacity: 1)
+        loops.initialize(to: clws_ev_loop_new())
         protocols[0].name = UnsafePointer(keep("switchboard"))
         protocols[0].callback = callback
         protocols[0].per_session_data_size = MemoryLayout<Session>.size
@@ -63,6 +69,10 @@ final class LWSResources: @unchecked Sendable {  // used by the thread that crea
         if config.host.contains(":") { info.options &= ~UInt64(LWS_SERVER_OPTION_DISABLE_IPV6) }
         info.server_string = UnsafePointer(keep("switchboard"))
         if config.pingInterval > 0 { info.retry_and_idle_policy = UnsafePointer(retry) }
+        guard loops[0] != nil else { return nil }
+        // On our epoll loop (lws's evlib plugin for libev), not lws's poll(): see clws_ev_loop_new.
+        info.options |= UInt64(LWS_SERVER_OPTION_LIBEV)
+        info.foreign_loops = loops
         return lws_create_context(&info)
     }
 
@@ -76,5 +86,8 @@ final class LWSResources: @unchecked Sendable {  // used by the thread that crea
         protocols.deallocate()
         retry.deinitialize(count: 1)
         retry.deallocate()
+        if let loop = loops[0] { clws_ev_loop_destroy(loop) }
+        loops.deinitialize(count: 1)
+        loops.deallocate()
     }
 }

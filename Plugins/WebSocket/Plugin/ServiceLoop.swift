@@ -77,19 +77,20 @@ final class ServiceLoop: @unchecked Sendable {  // see Threading: service-thread
         threadStarted = true
     }
 
+    /// How often lws gets to run its timers (pings, hang-ups, close timeouts), in seconds.
+    static let tick = 0.25
+
     private func run() {
         clws_name_thread("sb-websocket")
-        guard let context = context.withLock({ $0?.pointer }) else { return }
-        var failure: String?
+        guard let context = context.withLock({ $0?.pointer }), let eventLoop = resources.eventLoop else { return }
+        let ticker = clws_ticker_start(eventLoop, context, Self.tick)
         while true {
-            if lws_service(context, 0) < 0 {
-                failure = "the libwebsockets service loop failed"
-                break
-            }
+            clws_ev_run_once(eventLoop)
             if let stopDeadline, connections.isEmpty || ContinuousClock.now >= stopDeadline { break }
         }
+        clws_ticker_stop(eventLoop, ticker)
         exited.store(true, ordering: .releasing)
-        onExit(failure)
+        onExit(nil)
     }
 
     // MARK: waking the service thread (any thread)
