@@ -121,4 +121,30 @@ import Testing
             #expect(server.host.submissions(op: "chat").count == 1)
         }
     }
+
+    @Test func aRequestTheHostRefuses_isAnsweredWithAnErrorFrame_andTheConnectionGoesOn() async throws {
+        try await WebSocketServer.with { server in
+            let transcript = try await TestClient.run(server.url, [
+                Step.chat("r1", "refuse"), Step.recv(1),
+                Step.chat("r2", "hello"), Step.recvUntil(["request_id": "r2", "status": "completed"]),
+            ])
+            #expect(transcript.frames.first == ["request_id": "r1", "status": "error",
+                                                "error": ["code": 503, "reason": "unavailable", "message": "the host is shutting down"]])
+            // The refused chat did not leave the connection's conversation half-started.
+            #expect(transcript.frames(request: "r2").first?["status"] == "processing")
+        }
+    }
+
+    @Test func aTurnInANamedConversation_makesItTheCurrentOne() async throws {
+        try await WebSocketServer.with { server in
+            let transcript = try await TestClient.run(server.url, [
+                Step.chat("a", "hello"), Step.recvUntil(["request_id": "a", "status": "completed"]),
+                Step.action("clear_session", "x"), Step.recv(1),
+                Step.chat("b", "hello", ["conversation_id": "conv-1"]), Step.recvUntil(["request_id": "b", "status": "completed"]),
+                Step.chat("c", "hello"), Step.recvUntil(["request_id": "c", "status": "completed"]),
+            ])
+            #expect(server.host.submissions(op: "chat").map { $0.request["conversation_id"] } == [nil, "conv-1", "conv-1"])
+            #expect(transcript.frames(request: "c").first?["conversation_id"] == "conv-1")
+        }
+    }
 }

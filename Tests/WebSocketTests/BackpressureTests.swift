@@ -1,6 +1,7 @@
 import Foundation
 import Host
 import Testing
+import WebSocketProtocol
 
 /// A client too slow to read is closed (1008) with its requests cancelled, the memory held for
 /// it stays within the send queue bound, and other clients do not notice.
@@ -10,14 +11,16 @@ import Testing
     @Test func slowReader_isClosedWith1008_withinTheQueueBound_whileAnotherClientStreamsOn() async throws {
         try await WebSocketServer.with(["send_queue": ["max_bytes": .int(Int64(Self.queueBound))]]) { server in
             let other = try TestClient.start(.python, server.url, ["steps": [Step.chat("ok", "stream 50 10"), Step.recvUntil(["status": "completed"])]])
-            // 4000 chunks of 2 KB (8 MB): more than the kernel buffers plus the queue hold.
+            // 3000 chunks of 8 KB at once (24 MB): more than the kernel buffers and the queue hold; the
+            // turn then waits, so it is still running when the connection is closed.
             let report = try await TestClient.raw(port: server.port, [
-                "slow", #"{"action":"chat","request_id":"slow","payload":{"text":"stream 4000 0 2000","conversation_id":"new-1"}}"#, "2"])
+                "slow", #"{"action":"chat","request_id":"slow","payload":{"text":"burst 3000 8000","conversation_id":"new-1"}}"#, "2"])
             #expect(report["close_code"] == 1008)
             #expect(report["close_reason"] == "send queue full: the client reads too slowly")
-            #expect((report["text_bytes"]?.intValue ?? 0) < 8_000_000, "the client must not get the whole stream")
+            #expect((report["text_bytes"]?.intValue ?? 0) < 24_000_000, "the client must not get the whole stream")
             let highWater = server.state["counters"]?["queued_bytes_high_water"]?.intValue ?? .max
-            #expect(highWater <= Int64(Self.queueBound + 8 * 1024), "queued \(highWater) bytes at most")
+            // The bound holds once the socket is full; before, a burst may queue up to 8 times as much.
+            #expect(highWater <= Int64(Outbox.burstFactor * Self.queueBound + 16 * 1024), "queued \(highWater) bytes at most")
             let slow = try #require(server.host.submissions(op: "chat").first { $0.request["request_id"] == "slow" })
             #expect(server.host.cancellations.contains { $0.handle == slow.handle })
             #expect(server.state["counters"]?["closed_slow"] == 1)
@@ -36,8 +39,18 @@ import Testing
             #expect(report["close_code"] == 1008 || (report["eof"] == true && report["send_failed"] == true), "\(report.jsonText)")
             #expect(server.state["counters"]?["closed_slow"] == 1)
             #expect(await WebSocketServer.eventually(2) { server.state["connections"] == 0 })
-            #expect((server.state["counters"]?["queued_bytes_high_water"]?.intValue ?? .max) <= Int64(Self.queueBound + 8 * 1024))
+            #expect((server.state["counters"]?["queued_bytes_high_water"]?.intValue ?? .max) <= Int64(Outbox.burstFactor * Self.queueBound + 16 * 1024))
             #expect(server.host.submissions.isEmpty)
+        }
+    }
+
+    @Test func allConnectionsTogetherOverTheTotalBudget_closeTheOneThatPushesPastItWith1013() async throws {
+        try await WebSocketServer.with(["send_queue": ["max_bytes": .int(1 << 20), "max_total_bytes": 32768]]) { server in
+            let report = try await TestClient.raw(port: server.port, [
+                "slow", #"{"action":"chat","request_id":"slow","payload":{"text":"burst 3000 8000","conversation_id":"new-1"}}"#, "1"])
+            #expect(report["close_code"] == 1013)
+            #expect(report["close_reason"] == "server send budget exhausted; try again later")
+            #expect((server.state["counters"]?["queued_bytes_high_water"]?.intValue ?? .max) <= 32768 + 16 * 1024)
         }
     }
 }

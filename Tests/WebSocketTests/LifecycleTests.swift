@@ -97,6 +97,20 @@ import Testing
         }
     }
 
+    @Test func resumingALongTurn_replaysItInOneBurst_withoutTakingTheClientForASlowReader() async throws {
+        try await WebSocketServer.with(["send_queue": ["max_bytes": 65536]]) { server in
+            _ = try await TestClient.run(server.url, [Step.chat("long", "stream 3000"), Step.recvUntil(["status": "complete"], timeout: 30)])
+            // About 270 KB of frames, queued at once by the replay: over max_bytes, within the burst allowance.
+            let transcript = try await TestClient.run(server.url, [
+                Step.send(["action": "resume", "request_id": "long", "payload": ["after_seq": 0]]),
+                Step.recvUntil(["status": "complete"], timeout: 30),
+            ])
+            #expect(transcript.frames(request: "long").count == 3000 + 5)  // processing, 3000 text, usage, finish, completed, complete
+            #expect(transcript.closed == nil)
+            #expect(server.state["counters"]?["closed_slow"] == 0)
+        }
+    }
+
     @Test func resumeOrCancelOfAnUnknownRequest_isAnswered404() async throws {
         try await WebSocketServer.with { server in
             let transcript = try await TestClient.run(server.url, [

@@ -77,4 +77,22 @@ import Testing
             #expect(transcript.frames.last?["op"] == "save_conversation")
         }
     }
+
+    @Test func cancelWithoutRequestId_stopsEveryRunningTurn_andResumeReplaysInThisDialect() async throws {
+        try await WebSocketServer.with { server in
+            let transcript = try await TestClient.run(server.url, [
+                Step.type("user_message", ["message": "hang", "request_id": "h1", "conversation_id": "new-1"]), Step.recv(1),
+                Step.type("user_message", ["message": "hang", "request_id": "h2", "conversation_id": "new-2"]), Step.recv(1),
+                Step.type("cancel"), Step.recvUntil(["type": "cancelled"], count: 2),
+                Step.type("user_message", ["message": "hello", "request_id": "t"]), Step.recvUntil(["type": "assistant_message"]),
+                Step.type("resume", ["request_id": "t", "after_seq": 4]), Step.recvUntil(["type": "assistant_message"]),
+            ])
+            #expect(Set(transcript.frames.filter { $0["type"] == "cancelled" }.compactMap { $0["request_id"]?.stringValue }) == ["h1", "h2"])
+            #expect(server.host.cancellations.count == 2)
+            let replay = transcript.frames(request: "t").suffix(2)
+            #expect(replay.map { $0["type"] } == ["usage", "assistant_message"])
+            #expect(replay.last?["message"] == "Hello \"you\"\n")  // the whole reply, from the host's result
+            #expect(replay.last?["seq"] == 7)
+        }
+    }
 }

@@ -42,7 +42,7 @@ extension Connection {
                 roundFrames += 1
                 choked = lws_send_pipe_choked(wsi) != 0
             }
-            shared.withLock { $0.outbox.written(bytes: roundBytes, frames: roundFrames) }
+            shared.withLock { $0.outbox.written(bytes: roundBytes, frames: roundFrames, choked: choked) }
             loop.releaseQueued(roundBytes)
             frames += roundFrames
             bytes += roundBytes

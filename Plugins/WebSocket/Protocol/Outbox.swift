@@ -7,7 +7,12 @@
 /// producer that finds `scheduled` false must wake the sender. Queued bytes count both the
 /// pending frames and those handed to the sender and not yet written, so a client that stops
 /// reading fills the queue and the next append is rejected; the caller then closes the
-/// connection. Memory per connection never exceeds the limits (plus one event's frames).
+/// connection.
+///
+/// The limits hold once the sender found the client's socket full (`stalled`): that is a slow
+/// reader. Before that, a burst may queue up to `burstFactor` times as much, because a burst is
+/// not slowness: a `resume` replays a whole long turn at once, faster than any socket takes it.
+/// Memory per connection never exceeds `burstFactor` times the limits (plus one event's frames).
 ///
 /// A plain value: the caller serializes access (a lock per connection).
 public struct Outbox: Sendable {
@@ -28,8 +33,13 @@ public struct Outbox: Sendable {
         case rejected
     }
 
+    /// How much more than the limits a connection whose socket is not full may queue.
+    public static let burstFactor = 8
+
     public let limits: Limits
     public var pending: FrameBuffer
+    /// True while the client's socket was found full and not drained since (see above).
+    public private(set) var stalled = false
     /// Bytes and frames handed to the sender and not yet reported written.
     public private(set) var inFlightBytes = 0
     public private(set) var inFlightFrames = 0
@@ -51,7 +61,8 @@ public struct Outbox: Sendable {
         let before = pending.byteCount
         write(&pending)
         let added = pending.byteCount - before
-        guard queuedBytes <= limits.maxBytes, queuedFrames <= limits.maxFrames else {
+        let factor = stalled ? 1 : Self.burstFactor
+        guard queuedBytes <= limits.maxBytes * factor, queuedFrames <= limits.maxFrames * factor else {
             pending.rollback(to: checkpoint)
             return .rejected
         }
@@ -70,10 +81,12 @@ public struct Outbox: Sendable {
         return true
     }
 
-    /// Sender: `bytes` (headroom included) in `frames` frames were written or dropped.
-    public mutating func written(bytes: Int, frames: Int) {
+    /// Sender: `bytes` (headroom included) in `frames` frames were written or dropped, and the
+    /// client's socket is now full (`choked`) or not.
+    public mutating func written(bytes: Int, frames: Int, choked: Bool) {
         inFlightBytes = max(0, inFlightBytes - bytes)
         inFlightFrames = max(0, inFlightFrames - frames)
+        stalled = choked
     }
 
     /// Sender: ends a send round. Returns true (and clears `scheduled`) when nothing is waiting,

@@ -13,7 +13,7 @@ import JSONSupport
 /// allow_origins: ["*"]         # Origin headers allowed to upgrade ("*": any); no Origin header is always allowed
 /// max_connections: 10000       # more are refused with 503
 /// max_requests_per_connection: 16   # requests running at once per connection; more are answered 429
-/// send_queue: {max_bytes: 1048576, max_frames: 8192, max_total_bytes: 268435456}
+/// send_queue: {max_bytes: 1048576, max_frames: 8192, max_total_bytes: 268435456}   # see Outbox
 /// api_keys: [{key: env:SB_KEY_ALICE, owner: alice}]   # none: every client is the owner "local"
 /// legacy_complete: true        # also send {"status": "complete"} after "completed" (seed clients)
 /// shutdown_grace: 1.0          # seconds to let clients take their close frames at shutdown

@@ -10,8 +10,10 @@ import Synchronization
 ///
 /// A chat's `text` picks its script: `hello` (anything unknown) streams reasoning, two text
 /// pieces, usage and finish; `stream N [MS] [SIZE]` N text chunks MS apart (SIZE bytes each);
-/// `tool` a tool call around the text; `hang` only the turn event, until cancelled; `fail` a
-/// provider error after the turn event; `busy` an immediate conversation_busy. A conversation id
+/// `tool` a tool call around the text; `hang` only the turn event, until cancelled; `burst N SIZE`
+/// N chunks at once, then nothing until cancelled; `fail` a
+/// provider error after the turn event; `busy` an immediate conversation_busy; `refuse` makes
+/// submit itself fail (SB_ERR_UNAVAILABLE). A conversation id
 /// starting with `new-` is created on first use.
 ///
 /// Threading: everything is serialized by one lock, events are delivered under it (the ABI
@@ -116,6 +118,9 @@ final class FakeHost: HostRequestHandler, @unchecked Sendable {  // state behind
             subscribe(known, handle: handle, sink: sink, after: 0)
             return
         }
+        if text == "refuse" {
+            throw ComponentError(status: SB_ERR_UNAVAILABLE, message: "the host is shutting down")
+        }
         if text == "busy" {
             sink.send(PluginEvent(kind: .error, text: "the conversation is running another turn", name: "conversation_busy", status: SB_ERR_BUSY))
             return
@@ -205,6 +210,10 @@ final class FakeHost: HostRequestHandler, @unchecked Sendable {  // state behind
             ] + closing + [done("The answer is 4.")]
         case "hang":
             return [.waitForCancel]
+        case "burst":  // burst N SIZE: N chunks at once, then nothing until cancelled
+            let count = words.count > 1 ? Int(words[1]) ?? 10 : 10
+            let piece = String(repeating: "x", count: words.count > 2 ? Int(words[2]) ?? 16 : 16)
+            return Array(repeating: Step.event(PluginEvent(kind: .textDelta, text: piece)), count: count) + [.waitForCancel]
         case "fail":
             return [.end(PluginEvent(kind: .error, text: "the provider failed: rate limited", name: "provider_error",
                                      data: #"{"code":"rate_limited","http_status":429}"#, status: SB_ERR_UNAVAILABLE))]
