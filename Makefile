@@ -8,14 +8,17 @@ SWIFT        ?= swift
 CONFIG       ?= plugins.yaml
 PLUGIN_DIR   ?= plugins
 # Plugin products (each builds lib<Name>.so); `make stage` copies them into PLUGIN_DIR.
-PLUGINS      := ExampleC ExampleSwift SQLiteStore OpenAI OpenRouter Groq NativeTools MCP ConfigTools
+PLUGINS      := ExampleC ExampleSwift SQLiteStore OpenAI OpenRouter Groq NativeTools MCP ConfigTools WebSocket
 # python3: a second process that holds an SQLite lock in the store tests, and the MCP test servers
-# (python3-venv for their virtualenvs; git for mcp-server-git's tests).
-DEB_PACKAGES := pkg-config libyaml-dev libsqlite3-dev libcurl4-openssl-dev gcc libc6-dev python3 python3-venv git
+# (python3-venv for their virtualenvs; git for mcp-server-git's tests). libwebsockets-dev: the
+# WebSocket transport; node-ws: node's `ws`, a second client the WebSocket tests talk to.
+DEB_PACKAGES := pkg-config libyaml-dev libsqlite3-dev libcurl4-openssl-dev libwebsockets-dev gcc libc6-dev python3 python3-venv git node-ws
 # The MCP plugin's tests run real servers from PyPI in two virtualenvs, made once (pinned versions):
-# mcp 2.x with mcp-server-time and mcp-server-git, and mcp<2 as a handshake-only peer.
+# mcp 2.x with mcp-server-time and mcp-server-git, and mcp<2 as a handshake-only peer. The
+# WebSocket tests' Python client (`websockets`) has a third.
 PYTHON       ?= /usr/bin/python3
 MCP_SERVERS  := Tests/MCPTests/Servers
+WS_CLIENTS   := Tests/WebSocketTests/Clients
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -50,16 +53,16 @@ build-debug: deps
 
 # Each virtualenv is made only when its stamp is missing, so later runs cost nothing; a failed
 # install leaves no stamp (and `make clean-venvs` starts over).
-venvs: .venv-mcp/.ready .venv-mcp1/.ready
+venvs: .venv-mcp/.ready .venv-mcp1/.ready .venv-ws/.ready
 
-.venv-mcp/.ready: $(MCP_SERVERS)/requirements.txt | deps
-	@rm -rf .venv-mcp && $(PYTHON) -m venv .venv-mcp
-	.venv-mcp/bin/pip install --quiet --disable-pip-version-check -r $<
-	@touch $@
+.venv-mcp/.ready: $(MCP_SERVERS)/requirements.txt
+.venv-mcp1/.ready: $(MCP_SERVERS)/requirements-legacy.txt
+.venv-ws/.ready: $(WS_CLIENTS)/requirements.txt
 
-.venv-mcp1/.ready: $(MCP_SERVERS)/requirements-legacy.txt | deps
-	@rm -rf .venv-mcp1 && $(PYTHON) -m venv .venv-mcp1
-	.venv-mcp1/bin/pip install --quiet --disable-pip-version-check -r $<
+# One rule for every virtualenv: .venv-NAME/.ready from its requirements file.
+.venv-%/.ready: | deps
+	@rm -rf .venv-$* && $(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/pip install --quiet --disable-pip-version-check -r $<
 	@touch $@
 
 test: build-debug venvs
@@ -67,7 +70,7 @@ test: build-debug venvs
 
 bench: build venvs
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	for bench in HostBench StoreBench ProviderCoreBench ProviderBench MCPBench ChatBench; do echo; $$bin/$$bench || exit 1; done; \
+	for bench in HostBench StoreBench ProviderCoreBench ProviderBench MCPBench ChatBench WebSocketBench; do echo; $$bin/$$bench || exit 1; done; \
 	echo; Benchmarks/ChatLoad/run.sh $$bin
 
 # Chat over WebSocket under load: chat-load's mock LLM, a host with the SQLite store, the OpenAI
@@ -88,4 +91,4 @@ clean:
 	rm -rf .build $(PLUGIN_DIR)
 
 clean-venvs:
-	rm -rf .venv-mcp .venv-mcp1
+	rm -rf .venv-mcp .venv-mcp1 .venv-ws

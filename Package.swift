@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "NativeTools", type: .dynamic, targets: ["NativeTools"]),
         .library(name: "MCP", type: .dynamic, targets: ["MCP"]),
         .library(name: "ConfigTools", type: .dynamic, targets: ["ConfigTools"]),
+        .library(name: "WebSocket", type: .dynamic, targets: ["WebSocket"]),
     ],
     targets: [
         // The ABI: one C header shared by the host and every plugin.
@@ -29,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
 
         // JSON values, compiled into the host and into each plugin that wants them (never shared at run time).
         .target(name: "JSONSupport"),
@@ -67,6 +69,12 @@ let package = Package(
         .target(name: "MCPClient", dependencies: ["JSONSupport", "CurlHTTP", "ProviderCore", "MCPSystem"], path: "Plugins/MCP/Client"),
         .target(name: "MCP", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "MCPClient"], path: "Plugins/MCP/Plugin"),
 
+        // The WebSocket transport: the client protocol (pure: parsing, frame encoding, bounded send
+        // queues; tested without sockets) and the plugin (libwebsockets service thread, host glue).
+        .target(name: "WebSocketProtocol", dependencies: ["JSONSupport"], path: "Plugins/WebSocket/Protocol"),
+        .target(name: "WebSocket", dependencies: ["PluginABI", "PluginKit", "JSONSupport", "CWebSockets", "WebSocketProtocol"],
+                path: "Plugins/WebSocket/Plugin"),
+
         .executableTarget(name: "HostBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/HostBench"),
         .executableTarget(name: "StoreBench", dependencies: ["Host"], path: "Benchmarks/StoreBench"),
         .executableTarget(name: "ProviderBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/ProviderBench"),
@@ -76,6 +84,7 @@ let package = Package(
         // chat-load: WebSocket and SSE clients over epoll and a mock OpenAI-compatible server, in C (run.sh drives it).
         .executableTarget(name: "ChatLoad", path: "Benchmarks/ChatLoad", exclude: ["run.sh"],
                           cSettings: [.unsafeFlags(["-O2", "-Wall", "-Wextra"])], linkerSettings: [.linkedLibrary("pthread")]),
+        .executableTarget(name: "WebSocketBench", dependencies: ["Host", "PluginABI"], path: "Benchmarks/WebSocketBench", exclude: ["load.js"]),
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginABI", "PluginTestKit"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["Host", "PluginABI", "CSQLite", "PluginTestKit"]),
         // Loads a built plugin and drives it through the ABI, for each plugin's tests.
@@ -83,6 +92,7 @@ let package = Package(
         .testTarget(name: "JSONSupportTests", dependencies: ["JSONSupport"]),
         .testTarget(name: "NativeToolsTests", dependencies: ["Host", "PluginTestKit"]),
         .testTarget(name: "MCPTests", dependencies: ["Host", "PluginTestKit", "MCPClient"], exclude: ["Servers"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["Host", "PluginTestKit", "WebSocketProtocol"], exclude: ["Clients"]),
         .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible", "PluginTestKit"]),
         // The orchestrator: chat turns over the real provider, store and tool plugins.
         .testTarget(name: "ChatTests", dependencies: ["Host", "PluginABI", "PluginTestKit"]),

@@ -49,7 +49,8 @@ public struct Component: Sendable {
 public struct CreateContext: @unchecked Sendable {
     // The host table lives forever and its functions are thread-safe (switchboard.h).
     public let host: UnsafePointer<sb_host_api>
-    let hostRef: UnsafeMutableRawPointer?
+    /// This instance's `host_ref`: pass it to `host` functions (`submit`, `cancel`, ...); valid for the process's life.
+    public let hostRef: UnsafeMutableRawPointer?
     public let componentName: String
     public let configJSON: String
 

@@ -1,0 +1,73 @@
+import PluginABI
+import Synchronization
+import WebSocketProtocol
+
+/// One host op a client request started (`chat`, `resume`, `list_conversations`, ...): the
+/// `user` of its `host->submit`, retained from the submit to its terminal event, so events of
+/// a request whose connection already closed still find live memory (they are dropped).
+///
+/// Threading: created on the service thread; `onEvent` runs on host threads, never twice at
+/// once for one subscription (switchboard.h). `encoder` is only touched under the
+/// connection's lock.
+final class Subscription: @unchecked Sendable {  // encoder: guarded by the connection's lock; the rest is immutable or atomic
+    let id: UInt64
+    unowned(unsafe) let loop: ServiceLoop   // the loop outlives every subscription (shutdown waits for them)
+    let connection: Connection
+    let requestId: String
+    let op: String
+    /// Set for chat and resume: the turn this subscription follows.
+    let turnKey: TurnTable.Key?
+    /// True when the op's conversation becomes the connection's current one (chat, resume, apply_prompt).
+    let setsCurrentConversation: Bool
+    /// The connection's `clear_session` count when this started: a later clear wins over this op's conversation.
+    let conversationGeneration: UInt64
+    var encoder: RelayEncoder
+    private let handleStorage = Atomic<UInt64>(0)
+
+    init(id: UInt64, loop: ServiceLoop, connection: Connection, requestId: String, op: String, turnKey: TurnTable.Key?,
+         setsCurrentConversation: Bool, conversationGeneration: UInt64, encoder: RelayEncoder) {
+        self.id = id
+        self.loop = loop
+        self.connection = connection
+        self.requestId = requestId
+        self.op = op
+        self.turnKey = turnKey
+        self.setsCurrentConversation = setsCurrentConversation
+        self.conversationGeneration = conversationGeneration
+        self.encoder = encoder
+    }
+
+    /// The host's handle for the op (0 until submit returned).
+    var handle: UInt64 {
+        get { handleStorage.load(ordering: .acquiring) }
+        set { handleStorage.store(newValue, ordering: .releasing) }
+    }
+
+    /// The `sb_event_fn` given to `host->submit`; `user` is a retained Subscription, released at the terminal event.
+    static let onEvent: sb_event_fn = { user, event in
+        guard let user, let event else { return SB_ERR_INVALID }
+        let subscription = Unmanaged<Subscription>.fromOpaque(user).takeUnretainedValue()
+        // Read only the fields the host's struct has (switchboard.h: structs grow at the end).
+        var copy = sb_event()
+        withUnsafeMutableBytes(of: &copy) { target in
+            target.copyMemory(from: UnsafeRawBufferPointer(start: event, count: min(Int(event.pointee.struct_size), target.count)))
+        }
+        guard let kind = HostEvent.Kind(rawValue: copy.kind) else { return SB_OK }  // a newer host's event: skip
+        let hostEvent = HostEvent(kind: kind, text: copy.text.bytes, id: copy.id.bytes, name: copy.name.bytes,
+                                  data: copy.data.bytes, index: copy.index, status: copy.status)
+        let status = subscription.connection.deliver(hostEvent, of: subscription)
+        if hostEvent.isTerminal {
+            subscription.loop.subscriptionEnded(subscription)
+            Unmanaged<Subscription>.fromOpaque(user).release()
+        }
+        return status
+    }
+}
+
+extension sb_str {
+    /// The slice as raw bytes (empty when absent).
+    var bytes: UnsafeRawBufferPointer {
+        guard let ptr, len > 0 else { return HostEvent.empty }
+        return UnsafeRawBufferPointer(start: ptr, count: len)
+    }
+}
