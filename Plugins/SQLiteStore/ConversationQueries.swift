@@ -39,6 +39,12 @@ enum ConversationQueries {
         return try statement.step()
     }
 
+    static func exists(_ id: String, on db: Connection) throws(StoreError) -> Bool {
+        let statement = try db.prepare("SELECT 1 FROM conversations WHERE id = ?").bind([.text(id)])
+        defer { statement.reset() }
+        return try statement.step()
+    }
+
     static func get(_ id: String, owner: String, on db: Connection) throws(StoreError) -> ConversationRecord? {
         try select("WHERE c.id = ? AND c.owner = ?", [.text(id), .text(owner)], on: db).first
     }

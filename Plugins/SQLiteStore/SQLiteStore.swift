@@ -112,7 +112,9 @@ final class SQLiteStore: ComponentImplementation {
             let window = try StoreRequests.Context.decode(request)
             read(operation) { db throws(StoreError) in
                 guard try ConversationQueries.belongs(window.conversationID, to: window.owner, on: db) else {
-                    return Results.messages([])  // a new conversation has no context yet
+                    // Another owner's conversation is not found; one that does not exist yet has no context.
+                    if try ConversationQueries.exists(window.conversationID, on: db) { throw .notFound("conversation \(window.conversationID) not found") }
+                    return Results.messages([])
                 }
                 // Without max_messages, the conversation's own memory limit applies.
                 var maxMessages = window.maxMessages

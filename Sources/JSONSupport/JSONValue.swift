@@ -63,4 +63,14 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let items) = self { return items } else { return nil } }
+    public var objectValue: [String: JSONValue]? { if case .object(let members) = self { return members } else { return nil } }
+    /// The number, whether JSON wrote it as an integer or not.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let value): return Double(value)
+        case .double(let value): return value
+        default: return nil
+        }
+    }
 }

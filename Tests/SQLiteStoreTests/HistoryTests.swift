@@ -75,8 +75,11 @@ import PluginABI
             try await store.call("append", JSONValue(scope(owner: "mallory").merging(["message": message("user", "hijack")]) { $1 }))
         }
         await #expect(throws: StoreHarness.Failure.self) { try await store.call("delete_conversation", JSONValue(scope(owner: "mallory"))) }
-        let context = try await store.call("load_context", JSONValue(scope(owner: "mallory")))
-        #expect(context["messages"]?.array.isEmpty == true)
+        await #expect(throws: StoreHarness.Failure(status: -5, code: "not_found", message: "conversation c1 not found")) {
+            try await store.call("load_context", JSONValue(scope(owner: "mallory")))
+        }
+        let fresh = try await store.call("load_context", JSONValue(scope("c-new", owner: "mallory")))  // not created yet: empty
+        #expect(fresh["messages"]?.array.isEmpty == true)
         #expect(try await store.call("get_conversation", JSONValue(scope()))["messages"]?.array.count == 1)
     }
 

@@ -91,19 +91,10 @@ final class ToolCatalog: Sendable {
 }
 
 extension JSONValue {
-    var arrayValue: [JSONValue]? { if case .array(let items) = self { return items } else { return nil } }
-    var objectValue: [String: JSONValue]? { if case .object(let members) = self { return members } else { return nil } }
     var intValue: Int64? {
         switch self {
         case .int(let value): return value
         case .double(let value) where value == value.rounded() && abs(value) < 9e15: return Int64(value)
-        default: return nil
-        }
-    }
-    var doubleValue: Double? {
-        switch self {
-        case .int(let value): return Double(value)
-        case .double(let value): return value
         default: return nil
         }
     }

@@ -227,7 +227,6 @@ struct TurnRunner: Sendable {
         if let limit = request.memoryLimit { fitted["max_messages"] = .int(Int64(limit)) }
         let first: [JSONValue]
         switch await ComponentCall.json(store, op: "load_context", request: .object(fitted)) {
-        case .failure(let failure) where failure.code == "not_found": return .success([])
         case .failure(let failure): return .failure(failure)
         case .success(let result): first = result["messages"]?.arrayValue ?? []
         }

@@ -35,7 +35,7 @@ final class TestClient: @unchecked Sendable {  // owned by one test task
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = output
         errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("ws-client-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errorFile)
         try process.run()
     }
