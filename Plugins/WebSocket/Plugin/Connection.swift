@@ -38,7 +38,10 @@ final class Connection: @unchecked Sendable {  // see above: split by owner, sha
 
     let id: UInt64
     let owner: String
-    unowned(unsafe) let loop: ServiceLoop  // the loop outlives its connections
+    /// Strong: a connection (kept alive by a request still running after it closed) may outlive
+    /// the transport's shutdown, and must still find the loop. The loop drops its connections as
+    /// they close, so the reference is no cycle by then.
+    let loop: ServiceLoop
     let shared: Mutex<Shared>
 
     // MARK: service thread

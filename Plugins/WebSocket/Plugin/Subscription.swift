@@ -11,7 +11,8 @@ import WebSocketProtocol
 /// connection's lock.
 final class Subscription: @unchecked Sendable {  // encoder: guarded by the connection's lock; the rest is immutable or atomic
     let id: UInt64
-    unowned(unsafe) let loop: ServiceLoop   // the loop outlives every subscription (shutdown waits for them)
+    /// Strong: a host that ends an op only after the transport's bounded shutdown wait still finds the loop.
+    let loop: ServiceLoop
     let connection: Connection
     let requestId: String
     let op: String

@@ -63,16 +63,19 @@ def read_exactly(sock, count):
 
 
 def read_frames(sock, report, deadline):
-    """Reads server frames until EOF, a close frame, or the deadline."""
+    """Reads server frames until EOF (or a reset), a close frame, or the deadline."""
+    try:
+        read_frames_until(sock, report, deadline)
+    except (ConnectionResetError, BrokenPipeError, TypeError):  # TypeError: the stream ended inside a frame header
+        report["eof"] = True
+    except socket.timeout:
+        pass
+
+
+def read_frames_until(sock, report, deadline):
     while time.monotonic() < deadline:
         sock.settimeout(max(0.05, deadline - time.monotonic()))
-        try:
-            head = read_exactly(sock, 2)
-        except socket.timeout:
-            return
-        except ConnectionResetError:
-            report["eof"] = True
-            return
+        head = read_exactly(sock, 2)
         if head is None:
             report["eof"] = True
             return

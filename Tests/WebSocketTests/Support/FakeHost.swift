@@ -11,7 +11,8 @@ import Synchronization
 /// A chat's `text` picks its script: `hello` (anything unknown) streams reasoning, two text
 /// pieces, usage and finish; `stream N [MS] [SIZE]` N text chunks MS apart (SIZE bytes each);
 /// `tool` a tool call around the text; `hang` only the turn event, until cancelled; `burst N SIZE`
-/// N chunks at once, then nothing until cancelled; `fail` a
+/// N chunks at once, then nothing until cancelled; `gate` one chunk, then the rest when the test
+/// calls `release(requestId:)`; `fail` a
 /// provider error after the turn event; `busy` an immediate conversation_busy; `refuse` makes
 /// submit itself fail (SB_ERR_UNAVAILABLE). A conversation id
 /// starting with `new-` is created on first use.
@@ -51,6 +52,7 @@ final class FakeHost: HostRequestHandler, @unchecked Sendable {  // state behind
     private var turns: [String: Turn] = [:]           // "owner\u{0}request_id"
     private var turnByHandle: [UInt64: Turn] = [:]
     private var conversations: [String: String] = [:] // id -> owner
+    private var releasedTurns: Set<String> = []
     private var nextHandle: UInt64 = 1
     private var nextConversation = 1
     /// Events delivered (all subscriptions), for throughput checks.
@@ -69,6 +71,9 @@ final class FakeHost: HostRequestHandler, @unchecked Sendable {  // state behind
     func submissions(op: String) -> [Submission] { submissions.filter { $0.op == op } }
     /// Turns still running (not ended).
     var runningTurns: Int { locked { turns.values.filter { $0.terminal == nil }.count } }
+
+    /// Lets a `gate` turn finish.
+    func release(requestId: String) { locked { _ = releasedTurns.insert(requestId) } }
 
     // MARK: HostRequestHandler
 
@@ -173,6 +178,7 @@ final class FakeHost: HostRequestHandler, @unchecked Sendable {  // state behind
         case event(PluginEvent)
         case pause(milliseconds: Int)
         case waitForCancel
+        case waitForRelease
         case end(PluginEvent)
     }
 
@@ -210,6 +216,9 @@ final class FakeHost: HostRequestHandler, @unchecked Sendable {  // state behind
             ] + closing + [done("The answer is 4.")]
         case "hang":
             return [.waitForCancel]
+        case "gate":  // one chunk, then the rest once the test calls release(requestId:)
+            return [.event(PluginEvent(kind: .textDelta, text: "before ")), .waitForRelease,
+                    .event(PluginEvent(kind: .textDelta, text: "after"))] + closing + [done("before after")]
         case "burst":  // burst N SIZE: N chunks at once, then nothing until cancelled
             let count = words.count > 1 ? Int(words[1]) ?? 10 : 10
             let piece = String(repeating: "x", count: words.count > 2 ? Int(words[2]) ?? 16 : 16)
@@ -234,6 +243,8 @@ final class FakeHost: HostRequestHandler, @unchecked Sendable {  // state behind
             case .waitForCancel:
                 while !locked({ turn.terminal != nil }) { usleep(2_000) }
                 return
+            case .waitForRelease:
+                while !locked({ turn.terminal != nil || releasedTurns.contains(turn.requestId) }) { usleep(2_000) }
             case .end(let event): locked { finish(turn, event) }
             }
         }
