@@ -99,7 +99,7 @@ import Testing
         host.signal(SIGTERM)
         #expect(await host.waitForExit() == 0)
         let log = host.stderr
-        #expect(log.contains("received SIGTERM, shutting down"))
+        #expect(log.contains("received SIGTERM: no new requests"))
         let created = try #require(log.range(of: "created tool_source 'example_tools'")?.lowerBound)
         let createdEcho = try #require(log.range(of: "created provider 'echo'")?.lowerBound)
         let destroyedEcho = try #require(log.range(of: "destroyed provider 'echo'")?.lowerBound)

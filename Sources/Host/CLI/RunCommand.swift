@@ -94,7 +94,7 @@ enum RunCommand {
         orchestrator.stopAccepting()  // transports may still cancel their running turns while they shut down
         var status: Int32 = 0
         switch ending {
-        case .signal(let number): log.info("host", "received \(SignalWaiter.name(number)), shutting down")
+        case .signal: log.info("host", "shutting down")
         case .transportEnded(let name, let error?):
             log.error("host", "transport '\(name)' stopped: \(error)")
             status = 1
