@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(name: "switchboard", dependencies: ["Host"]),
 
         // Swift helper for plugin authors, compiled INTO each Swift plugin; speaks only the C ABI.
-        .target(name: "PluginKit", dependencies: ["PluginABI"]),
+        .target(name: "PluginKit", dependencies: ["PluginABI", "JSONSupport"]),
 
         // Example plugins proving the ABI is language-neutral.
         .target(name: "ExampleC", dependencies: ["PluginABI"], path: "Plugins/ExampleC",

@@ -62,19 +62,19 @@ final class ConfigTools: ComponentImplementation {
         let keys = allowed.withLock { $0 }
         switch name {
         case "list_settings":
-            operation.succeed(result: Self.result("Settings you may read and change: " + keys.joined(separator: ", "),
+            operation.succeed(result: ToolJSON.result("Settings you may read and change: " + keys.joined(separator: ", "),
                                                   structured: .object(["settings": .array(keys.map(JSONValue.string))])).jsonText)
         case "get_setting", "set_setting":
             guard case .string(let key)? = arguments["key"], !key.isEmpty else {
-                return operation.succeed(result: Self.result("argument 'key' is required (one of: \(keys.joined(separator: ", ")))", isError: true).jsonText)
+                return operation.succeed(result: ToolJSON.result("argument 'key' is required (one of: \(keys.joined(separator: ", ")))", isError: true).jsonText)
             }
             guard keys.contains(key) else {
-                return operation.succeed(result: Self.result("'\(key.prefix(200))' is not a setting you may \(name == "get_setting" ? "read" : "change") (allowed: \(keys.joined(separator: ", ")))", isError: true).jsonText)
+                return operation.succeed(result: ToolJSON.result("'\(key.prefix(200))' is not a setting you may \(name == "get_setting" ? "read" : "change") (allowed: \(keys.joined(separator: ", ")))", isError: true).jsonText)
             }
             var request: [String: JSONValue] = ["key": .string(key)]
             if name == "set_setting" {
                 guard let value = arguments["value"] else {
-                    return operation.succeed(result: Self.result("argument 'value' is required", isError: true).jsonText)
+                    return operation.succeed(result: ToolJSON.result("argument 'value' is required", isError: true).jsonText)
                 }
                 request["value"] = value
             }
@@ -82,10 +82,10 @@ final class ConfigTools: ComponentImplementation {
             if case .failure(let error) = context.submit(name == "set_setting" ? "config_set" : "config_get",
                                                           request: JSONValue.object(request).jsonText, onEvent: PendingRequest.onEvent, user: pending) {
                 Unmanaged<PendingRequest>.fromOpaque(pending).release()
-                operation.succeed(result: Self.result("the host did not take the request: \(error.message)", isError: true).jsonText)
+                operation.succeed(result: ToolJSON.result("the host did not take the request: \(error.message)", isError: true).jsonText)
             }
         default:
-            operation.succeed(result: Self.result("unknown tool '\(name.prefix(100))' (config_tools has list_settings, get_setting and set_setting)", isError: true).jsonText)
+            operation.succeed(result: ToolJSON.result("unknown tool '\(name.prefix(100))' (config_tools has list_settings, get_setting and set_setting)", isError: true).jsonText)
         }
     }
 
@@ -93,28 +93,13 @@ final class ConfigTools: ComponentImplementation {
         let keySchema: JSONValue = .object(["type": .string("string"), "enum": .array(keys.map(JSONValue.string)),
                                             "description": .string("the setting's dotted key")])
         return .object(["tools": .array([
-            Self.tool("list_settings", "Lists the runtime settings you may read and change", properties: [:], required: []),
-            Self.tool("get_setting", "Reads the current value of a runtime setting", properties: ["key": keySchema], required: ["key"]),
-            Self.tool("set_setting", "Changes a runtime setting; it is validated, saved, and applies from the next turn on",
+            ToolJSON.tool("list_settings", "Lists the runtime settings you may read and change", properties: [:], required: []),
+            ToolJSON.tool("get_setting", "Reads the current value of a runtime setting", properties: ["key": keySchema], required: ["key"]),
+            ToolJSON.tool("set_setting", "Changes a runtime setting; it is validated, saved, and applies from the next turn on",
                       properties: ["key": keySchema,
                                    "value": .object(["description": .string("the new value: a number for numeric settings, text for text")])],
                       required: ["key", "value"]),
         ])])
-    }
-
-    static func result(_ text: String, isError: Bool = false, structured: JSONValue? = nil) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "content": .array([.object(["type": .string("text"), "text": .string(text)])]),
-            "is_error": .bool(isError), "tool_message": .string(text),
-        ]
-        if let structured { object["structured_content"] = structured }
-        return .object(object)
-    }
-
-    private static func tool(_ name: String, _ description: String, properties: [String: JSONValue], required: [String]) -> JSONValue {
-        .object(["name": .string(name), "description": .string(description),
-                 "input_schema": .object(["type": .string("object"), "properties": .object(properties),
-                                          "required": .array(required.map(JSONValue.string))])])
     }
 }
 
@@ -141,11 +126,11 @@ final class PendingRequest: Sendable {
     func finish(kind: UInt32, message: String, data: String) {
         guard kind == UInt32(SB_EVENT_DONE), let result = try? JSONValue.parse(data) else {
             let reason = kind == UInt32(SB_EVENT_CANCELLED) ? "cancelled" : message
-            return operation.succeed(result: ConfigTools.result("\(isSet ? "could not change" : "could not read") \(key): \(reason)", isError: true).jsonText)
+            return operation.succeed(result: ToolJSON.result("\(isSet ? "could not change" : "could not read") \(key): \(reason)", isError: true).jsonText)
         }
         let value = result["value"] ?? .null
         guard isSet else {
-            return operation.succeed(result: ConfigTools.result("\(key) = \(value.jsonText)", structured: .object(["key": .string(key), "value": value])).jsonText)
+            return operation.succeed(result: ToolJSON.result("\(key) = \(value.jsonText)", structured: .object(["key": .string(key), "value": value])).jsonText)
         }
         let reload = result["reload"] ?? .null
         let refused = Self.strings(reload["errors"])
@@ -158,7 +143,7 @@ final class PendingRequest: Sendable {
         } else {
             text += "; it applies from the next turn"
         }
-        operation.succeed(result: ConfigTools.result(text, isError: !refused.isEmpty, structured: result).jsonText)
+        operation.succeed(result: ToolJSON.result(text, isError: !refused.isEmpty, structured: result).jsonText)
     }
 
     static func strings(_ value: JSONValue?) -> [String] {

@@ -14,11 +14,11 @@ final class NativeTools: ComponentImplementation {
     let defaultTimeZone: String
 
     static let catalog: JSONValue = .object(["tools": .array([
-        tool("current_time", "The current date and time in a time zone, with the day of the week and the UTC offset",
+        ToolJSON.tool("current_time", "The current date and time in a time zone, with the day of the week and the UTC offset",
              properties: ["timezone": .object(["type": .string("string"),
                                                "description": .string("IANA time zone name, such as Europe/Paris or America/New_York (default: UTC)")])],
              required: []),
-        tool("calculator", "Evaluates an arithmetic expression exactly as written: numbers with decimals, + - * / ^ (power), % (remainder), parentheses, unary minus",
+        ToolJSON.tool("calculator", "Evaluates an arithmetic expression exactly as written: numbers with decimals, + - * / ^ (power), % (remainder), parentheses, unary minus",
              properties: ["expression": .object(["type": .string("string"), "description": .string("for example (2 + 3) * 4 ^ 2 / -0.5")])],
              required: ["expression"]),
     ])])
@@ -64,42 +64,27 @@ final class NativeTools: ComponentImplementation {
             switch arguments["timezone"] {
             case nil, .null?: zone = defaultTimeZone
             case .string(let text)?: zone = text.isEmpty ? defaultTimeZone : text
-            default: return Self.result("argument 'timezone' must be a string such as \"Europe/Paris\"", isError: true)
+            default: return ToolJSON.result("argument 'timezone' must be a string such as \"Europe/Paris\"", isError: true)
             }
             do throws(CurrentTime.Failure) {
                 let reading = try CurrentTime.reading(zoneName: zone)
-                return Self.result(reading.text, structured: reading.structured)
+                return ToolJSON.result(reading.text, structured: reading.structured)
             } catch {
-                return Self.result(error.message, isError: true)
+                return ToolJSON.result(error.message, isError: true)
             }
         case "calculator":
             guard case .string(let expression)? = arguments["expression"] else {
-                return Self.result("argument 'expression' (a string such as \"2 * (3 + 4)\") is required", isError: true)
+                return ToolJSON.result("argument 'expression' (a string such as \"2 * (3 + 4)\") is required", isError: true)
             }
             do throws(Calculator.Failure) {
                 let value = try Calculator.evaluate(expression)
                 let text = Calculator.format(value)
-                return Self.result(text, structured: .object(["expression": .string(expression), "result": .double(value), "text": .string(text)]))
+                return ToolJSON.result(text, structured: .object(["expression": .string(expression), "result": .double(value), "text": .string(text)]))
             } catch {
-                return Self.result("cannot evaluate: \(error.message)", isError: true)
+                return ToolJSON.result("cannot evaluate: \(error.message)", isError: true)
             }
         default:
-            return Self.result("unknown tool '\(name.prefix(100))' (native_tools has current_time and calculator)", isError: true)
+            return ToolJSON.result("unknown tool '\(name.prefix(100))' (native_tools has current_time and calculator)", isError: true)
         }
-    }
-
-    static func result(_ text: String, isError: Bool = false, structured: JSONValue? = nil) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "content": .array([.object(["type": .string("text"), "text": .string(text)])]),
-            "is_error": .bool(isError), "tool_message": .string(text),
-        ]
-        if let structured { object["structured_content"] = structured }
-        return .object(object)
-    }
-
-    private static func tool(_ name: String, _ description: String, properties: [String: JSONValue], required: [String]) -> JSONValue {
-        .object(["name": .string(name), "description": .string(description),
-                 "input_schema": .object(["type": .string("object"), "properties": .object(properties),
-                                          "required": .array(required.map(JSONValue.string))])])
     }
 }
