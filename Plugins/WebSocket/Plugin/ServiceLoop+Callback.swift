@@ -29,7 +29,16 @@ extension ServiceLoop {
             loop.closed(session: session)
             return 0
         case LWS_CALLBACK_HTTP:
-            return loop.answerPlainHTTP(wsi)
+            return loop.httpRequest(wsi)
+        case LWS_CALLBACK_HTTP_BODY:
+            return loop.httpBody(wsi, UnsafeRawBufferPointer(start: input, count: length))
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            return loop.httpBodyComplete(wsi)
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            return loop.httpWritable(wsi)
+        case LWS_CALLBACK_CLOSED_HTTP:
+            loop.httpClosed(wsi)
+            return 0
         default:
             return lws_callback_http_dummy(wsi, reason, user, input, length)
         }
@@ -89,14 +98,14 @@ extension ServiceLoop {
     }
 
     /// LWS_CALLBACK_HTTP: a plain HTTP request (no upgrade). 426 on the endpoint, 404 elsewhere.
-    private func answerPlainHTTP(_ wsi: OpaquePointer) -> Int32 {
+    func answerPlainHTTP(_ wsi: OpaquePointer) -> Int32 {
         let onEndpoint = (header(wsi, WSI_TOKEN_GET_URI) ?? "") == config.endpoint
         let message = onEndpoint ? "this endpoint speaks WebSocket only" : "not found"
         HTTPRefusal.send(status: onEndpoint ? 426 : 404, message: message, on: wsi)
         return -1
     }
 
-    private func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
+    func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
         let length = Int(lws_hdr_total_length(wsi, token))
         guard length > 0, length < 16 * 1024 else { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
@@ -105,7 +114,7 @@ extension ServiceLoop {
         }
     }
 
-    private func urlArgument(_ wsi: OpaquePointer, _ name: String) -> String? {
+    func urlArgument(_ wsi: OpaquePointer, _ name: String) -> String? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 1024) { buffer in
             buffer[0] = 0
             guard let value = lws_get_urlarg_by_name(wsi, name + "=", buffer.baseAddress, 1024) else { return nil }
