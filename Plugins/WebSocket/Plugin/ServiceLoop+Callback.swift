@@ -73,10 +73,12 @@ extension ServiceLoop {
         let keyIndex = session.pointee.keyIndexPlusOne > 0 ? session.pointee.keyIndexPlusOne - 1 : nil
         let connection = Connection(id: nextConnectionId, wsi: wsi, owner: policy.owner(keyIndex: keyIndex), loop: self)
         nextConnectionId += 1
+        connection.clientIP = peerAddress(wsi)
         session.pointee.connection = Unmanaged.passRetained(connection).toOpaque()
         connections[connection.id] = connection
         stats.connections.store(connections.count, ordering: .relaxed)
         stats.accepted.add(1, ordering: .relaxed)
+        host.metric(SB_METRIC_GAUGE, "switchboard_websocket_connections", Double(connections.count))
         return 0
     }
 
@@ -95,6 +97,7 @@ extension ServiceLoop {
         connection.detachSubscriptions()
         connections[connection.id] = nil
         stats.connections.store(connections.count, ordering: .relaxed)
+        host.metric(SB_METRIC_GAUGE, "switchboard_websocket_connections", Double(connections.count))
     }
 
     /// LWS_CALLBACK_HTTP: a plain HTTP request (no upgrade). 426 on the endpoint, 404 elsewhere.

@@ -240,7 +240,7 @@ extension ServiceLoop {
         return text
     }
 
-    private func peerAddress(_ wsi: OpaquePointer) -> String {
+    func peerAddress(_ wsi: OpaquePointer) -> String {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 128) { buffer in
             buffer[0] = 0
             guard lws_get_peer_simple(wsi, buffer.baseAddress, 128) != nil else { return "" }
