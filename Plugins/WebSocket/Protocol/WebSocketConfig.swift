@@ -58,10 +58,11 @@ public struct WebSocketConfig: Sendable, Equatable {
     /// The owner of every client when no API keys are configured.
     public static let defaultOwner = "local"
 
-    static let keys: Set<String> = Set<String>(["host", "port", "endpoint", "max_message_size", "ping_interval", "ping_timeout",
+    /// The WebSocket keys; `keys` adds the HTTP API's (`HTTPSettings`), listed after them in messages.
+    static let webSocketKeys: Set<String> = ["host", "port", "endpoint", "max_message_size", "ping_interval", "ping_timeout",
                                     "allow_origins", "allowed_origins", "max_connections", "max_requests_per_connection",
-                                    "send_queue", "api_keys", "legacy_complete", "shutdown_grace"])
-        .union(HTTPSettings.keys)
+                                    "send_queue", "api_keys", "legacy_complete", "shutdown_grace"]
+    static let keys = webSocketKeys.union(HTTPSettings.keys)
 
     public init() {}
 
@@ -71,7 +72,7 @@ public struct WebSocketConfig: Sendable, Equatable {
             throw .invalidConfig("the config block must be a JSON object")
         }
         if let unknown = block.keys.sorted().first(where: { !Self.keys.contains($0) }) {
-            throw .invalidConfig("unknown key '\(unknown)' (expected one of: \(Self.keys.sorted().joined(separator: ", ")))")
+            throw .invalidConfig("unknown key '\(unknown)' (expected one of: \((Self.webSocketKeys.sorted() + HTTPSettings.keys.sorted()).joined(separator: ", ")))")
         }
         let reader = ConfigReader(block: block)
         host = try reader.string("host") ?? host
