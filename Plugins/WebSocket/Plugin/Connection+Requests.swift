@@ -1,3 +1,4 @@
+import Foundation
 import JSONSupport
 import PluginABI
 import WebSocketProtocol
@@ -6,6 +7,10 @@ extension Connection {
     /// Carries out one client command: submits host ops, cancels, clears the current conversation.
     /// - Important: Service thread only.
     func perform(_ command: ClientCommand) {
+        if let refusal = rateLimited(command) {
+            enqueueError(refusal, dialect: command.dialect, requestId: command.requestId)
+            return
+        }
         switch command.action {
         case .chat(let chat):
             start(command, op: "chat", stream: .turn, deltas: chat.stream != false, setsCurrent: true,
@@ -31,6 +36,22 @@ extension Connection {
             }
             enqueue { ReplyFrames.appendCleared(dialect: command.dialect, requestId: command.requestId, into: &$0) }
         }
+    }
+
+    /// The same limits as the HTTP API (`RateLimiter`): a request over them is answered 429
+    /// `rate_limited` with `data.retry_after` (seconds), and the connection stays.
+    private func rateLimited(_ command: ClientCommand) -> ClientError? {
+        let isChat: Bool
+        switch command.action {
+        case .chat: isChat = true
+        case .resume, .hostOp: isChat = false
+        case .cancel, .clearSession: return nil
+        }
+        let keyOwner = loop.policy.apiKeys.isEmpty ? nil : owner
+        let decision = loop.limiter.withLock { $0.admit(ip: clientIP, key: keyOwner, needsTokens: isChat, now: Date().timeIntervalSince1970) }
+        guard case .limited(let scope, let retryAfter, let message) = decision else { return nil }
+        loop.host.metric(SB_METRIC_COUNTER, "switchboard_rate_limited_total", labels: "scope=\"\(scope.rawValue)\"")
+        return ClientError(code: 429, reason: "rate_limited", message: message, details: .object(["retry_after": .double(retryAfter)]))
     }
 
     /// How a request uses the connection's current conversation.

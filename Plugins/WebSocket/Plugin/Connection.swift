@@ -52,6 +52,8 @@ final class Connection: @unchecked Sendable {  // see above: split by owner, sha
     var lastDialect = Dialect.action
     var nextGeneratedId = 1
     var lwsClosed = false
+    /// The client's address (rate limits per IP).
+    var clientIP = ""
 
     init(id: UInt64, wsi: OpaquePointer, owner: String, loop: ServiceLoop) {
         self.id = id

@@ -40,6 +40,28 @@ struct HostLink: @unchecked Sendable {  // the table and host_ref live for the p
         host.pointee.cancel?(hostRef, handle)
     }
 
+    /// Records a metric sample (`SB_METRIC_*`); labels are Prometheus pairs without braces.
+    func metric(_ type: Int32, _ name: String, labels: String? = nil, _ value: Double = 1) {
+        guard let metric = host.pointee.metric else { return }
+        name.withCString { name in
+            if let labels { labels.withCString { metric(hostRef, type, name, $0, value) } } else { metric(hostRef, type, name, nil, value) }
+        }
+    }
+
+    /// The host's effective configuration at a dotted path ("" for all) as JSON text; `env:NAME`
+    /// values come back as written, literal secrets too (callers redact). Nil when absent.
+    func configValue(atPath path: String) -> String? {
+        final class Box { var json: String? }
+        let box = Box()
+        let status = path.withCString { key in
+            host.pointee.config_get(hostRef, key, { user, json, length in
+                guard let user, let json else { return }
+                Unmanaged<Box>.fromOpaque(user).takeUnretainedValue().json = String(decoding: UnsafeRawBufferPointer(start: json, count: length), as: UTF8.self)
+            }, Unmanaged.passUnretained(box).toOpaque())
+        }
+        return status == SB_OK ? box.json : nil
+    }
+
     func log(_ level: Int32, _ message: String) {
         message.withCString { host.pointee.log?(hostRef, level, $0) }
     }

@@ -68,6 +68,8 @@ final class LWSResources: @unchecked Sendable {  // used by the thread that crea
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8) | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
         if config.host.contains(":") { info.options &= ~UInt64(LWS_SERVER_OPTION_DISABLE_IPV6) }
         info.server_string = UnsafePointer(keep("switchboard"))
+        // Request headers beyond this are not kept (lws answers the request with an error).
+        info.max_http_header_data = UInt16(clamping: config.http.maxHeaderBytes)
         if config.pingInterval > 0 { info.retry_and_idle_policy = UnsafePointer(retry) }
         guard loops[0] != nil else { return nil }
         // On our epoll loop (lws's evlib plugin for libev), not lws's poll(): see clws_ev_loop_new.

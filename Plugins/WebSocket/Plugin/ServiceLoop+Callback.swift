@@ -29,7 +29,16 @@ extension ServiceLoop {
             loop.closed(session: session)
             return 0
         case LWS_CALLBACK_HTTP:
-            return loop.answerPlainHTTP(wsi)
+            return loop.httpRequest(wsi)
+        case LWS_CALLBACK_HTTP_BODY:
+            return loop.httpBody(wsi, UnsafeRawBufferPointer(start: input, count: length))
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            return loop.httpBodyComplete(wsi)
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            return loop.httpWritable(wsi)
+        case LWS_CALLBACK_CLOSED_HTTP:
+            loop.httpClosed(wsi)
+            return 0
         default:
             return lws_callback_http_dummy(wsi, reason, user, input, length)
         }
@@ -64,10 +73,12 @@ extension ServiceLoop {
         let keyIndex = session.pointee.keyIndexPlusOne > 0 ? session.pointee.keyIndexPlusOne - 1 : nil
         let connection = Connection(id: nextConnectionId, wsi: wsi, owner: policy.owner(keyIndex: keyIndex), loop: self)
         nextConnectionId += 1
+        connection.clientIP = peerAddress(wsi)
         session.pointee.connection = Unmanaged.passRetained(connection).toOpaque()
         connections[connection.id] = connection
         stats.connections.store(connections.count, ordering: .relaxed)
         stats.accepted.add(1, ordering: .relaxed)
+        host.metric(SB_METRIC_GAUGE, "switchboard_websocket_connections", Double(connections.count))
         return 0
     }
 
@@ -86,17 +97,18 @@ extension ServiceLoop {
         connection.detachSubscriptions()
         connections[connection.id] = nil
         stats.connections.store(connections.count, ordering: .relaxed)
+        host.metric(SB_METRIC_GAUGE, "switchboard_websocket_connections", Double(connections.count))
     }
 
     /// LWS_CALLBACK_HTTP: a plain HTTP request (no upgrade). 426 on the endpoint, 404 elsewhere.
-    private func answerPlainHTTP(_ wsi: OpaquePointer) -> Int32 {
+    func answerPlainHTTP(_ wsi: OpaquePointer) -> Int32 {
         let onEndpoint = (header(wsi, WSI_TOKEN_GET_URI) ?? "") == config.endpoint
         let message = onEndpoint ? "this endpoint speaks WebSocket only" : "not found"
         HTTPRefusal.send(status: onEndpoint ? 426 : 404, message: message, on: wsi)
         return -1
     }
 
-    private func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
+    func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
         let length = Int(lws_hdr_total_length(wsi, token))
         guard length > 0, length < 16 * 1024 else { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
@@ -105,7 +117,7 @@ extension ServiceLoop {
         }
     }
 
-    private func urlArgument(_ wsi: OpaquePointer, _ name: String) -> String? {
+    func urlArgument(_ wsi: OpaquePointer, _ name: String) -> String? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 1024) { buffer in
             buffer[0] = 0
             guard let value = lws_get_urlarg_by_name(wsi, name + "=", buffer.baseAddress, 1024) else { return nil }

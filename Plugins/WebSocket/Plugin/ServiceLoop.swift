@@ -18,6 +18,11 @@ import WebSocketProtocol
 final class ServiceLoop: @unchecked Sendable {  // see Threading: service-thread state is touched by that thread only
     let config: WebSocketConfig
     let policy: HandshakePolicy
+    let gate: HTTPGate
+    /// Rate limits of the HTTP API and the WebSocket requests (any thread).
+    let limiter: Mutex<RateLimiter>
+    let readyHTTP = Mutex<[HTTPExchange]>([])
+    let nextHTTPId = Atomic<UInt64>(1)
     let host: HostLink
     let headroom = Int(clws_pre())
     /// Distinguishes request ids this transport generates from those of other processes (scale-out).
@@ -44,6 +49,8 @@ final class ServiceLoop: @unchecked Sendable {  // see Threading: service-thread
 
     // MARK: service thread
     var connections: [UInt64: Connection] = [:]
+    /// The HTTP request being served on each connection, by its wsi.
+    var exchanges: [UInt: HTTPExchange] = [:]
     var nextConnectionId: UInt64 = 1
     private var stopDeadline: ContinuousClock.Instant?
 
@@ -52,6 +59,8 @@ final class ServiceLoop: @unchecked Sendable {  // see Threading: service-thread
     init(config: WebSocketConfig, host: HostLink, onExit: @escaping @Sendable (String?) -> Void) throws(WebSocketError) {
         self.config = config
         self.policy = HandshakePolicy(config: config)
+        self.gate = HTTPGate(config: config)
+        self.limiter = Mutex(RateLimiter(limits: config.http.rateLimits))
         self.host = host
         self.onExit = onExit
         resources = LWSResources(config: config, callback: ServiceLoop.callback)
@@ -135,6 +144,7 @@ final class ServiceLoop: @unchecked Sendable {  // see Threading: service-thread
             handleCloseRequest(connection)
             lws_callback_on_writable(connection.wsi)
         }
+        drainReadyHTTP()
     }
 
     /// Acts once on a close the transport decided (slow reader, shutdown): detaches the

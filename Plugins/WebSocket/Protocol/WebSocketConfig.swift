@@ -17,6 +17,13 @@ import JSONSupport
 /// api_keys: [{key: env:SB_KEY_ALICE, owner: alice}]   # none: every client is the owner "local"
 /// legacy_complete: true        # also send {"status": "complete"} after "completed" (seed clients)
 /// shutdown_grace: 1.0          # seconds to let clients take their close frames at shutdown
+/// # the HTTP API on the same port (docs/HTTP.md): see `HTTPSettings`
+/// admin_token: env:SB_ADMIN_TOKEN
+/// metrics: true
+/// cors_origins: []
+/// max_body_bytes: 1048576
+/// max_header_bytes: 8192
+/// rate_limits: {per_ip: {rps, burst}, per_key: {rps, burst, tokens_per_minute, daily_tokens}, bypass: [ips]}
 /// ```
 /// Unknown keys are refused, so a misspelt setting does not silently keep its default.
 public struct WebSocketConfig: Sendable, Equatable {
@@ -45,13 +52,17 @@ public struct WebSocketConfig: Sendable, Equatable {
     public var apiKeys: [APIKey] = []
     public var legacyComplete = true
     public var shutdownGrace = 1.0
+    /// The HTTP API's settings (admin token, metrics, CORS, size and rate limits).
+    public var http = HTTPSettings()
 
     /// The owner of every client when no API keys are configured.
     public static let defaultOwner = "local"
 
-    static let keys: Set<String> = ["host", "port", "endpoint", "max_message_size", "ping_interval", "ping_timeout",
+    /// The WebSocket keys; `keys` adds the HTTP API's (`HTTPSettings`), listed after them in messages.
+    static let webSocketKeys: Set<String> = ["host", "port", "endpoint", "max_message_size", "ping_interval", "ping_timeout",
                                     "allow_origins", "allowed_origins", "max_connections", "max_requests_per_connection",
                                     "send_queue", "api_keys", "legacy_complete", "shutdown_grace"]
+    static let keys = webSocketKeys.union(HTTPSettings.keys)
 
     public init() {}
 
@@ -61,7 +72,7 @@ public struct WebSocketConfig: Sendable, Equatable {
             throw .invalidConfig("the config block must be a JSON object")
         }
         if let unknown = block.keys.sorted().first(where: { !Self.keys.contains($0) }) {
-            throw .invalidConfig("unknown key '\(unknown)' (expected one of: \(Self.keys.sorted().joined(separator: ", ")))")
+            throw .invalidConfig("unknown key '\(unknown)' (expected one of: \((Self.webSocketKeys.sorted() + HTTPSettings.keys.sorted()).joined(separator: ", ")))")
         }
         let reader = ConfigReader(block: block)
         host = try reader.string("host") ?? host
@@ -94,6 +105,7 @@ public struct WebSocketConfig: Sendable, Equatable {
         apiKeys = try Self.apiKeys(block["api_keys"])
         legacyComplete = try reader.bool("legacy_complete") ?? legacyComplete
         shutdownGrace = try reader.number("shutdown_grace", in: 0...60) ?? shutdownGrace
+        http = try HTTPSettings(reader: reader)
     }
 
     private static func apiKeys(_ value: JSONValue?) throws(WebSocketError) -> [APIKey] {
@@ -125,7 +137,7 @@ public struct WebSocketConfig: Sendable, Equatable {
 }
 
 /// Typed lookups in a config block; absent and null keys read as nil.
-private struct ConfigReader {
+struct ConfigReader {
     let block: [String: JSONValue]
     var prefix = ""
 
