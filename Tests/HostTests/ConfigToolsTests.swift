@@ -11,6 +11,7 @@ import Testing
         plugins:
           ExampleC: {config: {delay_ms: 0, api_key: sk-secret-1}}
           ConfigTools: {config: {settings: [provider.delay_ms, provider.temperature, log.level]}}
+          WebSocket: {enabled: false, config: {api_keys: [{key: literal-client-key-42, owner: alice}]}}
         active: {provider: echo, tool_sources: [config_tools]}
         """
 
@@ -62,6 +63,9 @@ import Testing
             let whole = ops.perform("config_get", key: "plugins.ExampleC", value: .null, caller: "test")
             #expect(!whole.data.contains("sk-secret"))
             #expect(ops.perform("config_get", key: "log.nothing", value: .null, caller: "test").name == "not_found")
+            // "" is the whole configuration: a client API key written in it is redacted too.
+            let everything = ops.perform("config_get", key: "", value: .null, caller: "test")
+            #expect(everything.kind == .done && everything.data.contains("\"owner\":\"alice\"") && !everything.data.contains("literal-client-key"))
             let bad = ops.perform("config_set", key: "log.level", value: .int(3), caller: "test")
             #expect(bad.kind == .error && bad.name == "invalid_config" && bad.data.contains("config_set log.level:1:1"))
             #expect(ops.perform("config_unset", key: "log.level", value: .null, caller: "test").name == "not_found")
@@ -69,6 +73,9 @@ import Testing
             let context = harness.instance.context
             #expect(throws: ComponentError.self) {
                 try ops.submit(op: "config_set", request: #"{"key":"log.level"}"#, from: context, sink: PluginEventSink(callback: { _, _ in 0 }, user: nil))
+            }
+            #expect(throws: ComponentError.self) {
+                try ops.submit(op: "config_set", request: #"{"key":"","value":1}"#, from: context, sink: PluginEventSink(callback: { _, _ in 0 }, user: nil))
             }
             #expect(throws: ComponentError.self) {
                 try ops.submit(op: "config_frob", request: "{}", from: context, sink: PluginEventSink(callback: { _, _ in 0 }, user: nil))

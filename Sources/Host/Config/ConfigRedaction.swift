@@ -2,14 +2,15 @@
 ///
 /// A string written `env:NAME` is shown as written: it names a variable, not its value. Any
 /// other value under a key that names a secret (`api_key`, `token`, `secret`, `password`,
-/// `authorization`, or one ending in `_api_key`, `_token`, `_secret`, `_password`) is replaced.
+/// `authorization`, `key` (a client API key in a transport's `api_keys`), or one ending in
+/// `_api_key`, `_token`, `_secret`, `_password`) is replaced.
 public enum ConfigRedaction {
     public static let placeholder = "<redacted>"
     static let secretNames = ["api_key", "token", "secret", "password", "access_key", "private_key"]
 
     public static func isSecret(key: String) -> Bool {
         let name = key.lowercased()
-        return name == "authorization" || secretNames.contains { name == $0 || name.hasSuffix("_" + $0) }
+        return name == "authorization" || name == "key" || secretNames.contains { name == $0 || name.hasSuffix("_" + $0) }
     }
 
     /// `value` with every secret replaced; `key` is the name it is stored under, if any.

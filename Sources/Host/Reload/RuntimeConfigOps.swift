@@ -48,7 +48,8 @@ public final class RuntimeConfigOps: HostRequestHandler {
             throw ComponentError(status: SB_ERR_INVALID, message: "\(op): the request must be a JSON object")
         }
         let key = fields["key"]?.stringValue
-        if op != "config_reset", key?.isEmpty ?? true {
+        // config_get with "" reads the whole configuration; the other ops change one key.
+        if op != "config_reset", key == nil || (key!.isEmpty && op != "config_get") {
             throw ComponentError(status: SB_ERR_INVALID, message: "\(op) needs \"key\" (a dotted key such as log.level)")
         }
         if op == "config_set", fields["value"] == nil {
@@ -70,7 +71,7 @@ public final class RuntimeConfigOps: HostRequestHandler {
         do throws(ConfigError) {
             let config: HostConfig
             if let reloader { config = reloader.current } else { config = try editor.read().config }
-            let resolved = op == "config_reset" ? "" : try resolve(key, in: config)
+            let resolved = op == "config_reset" || key.isEmpty ? "" : try resolve(key, in: config)
             switch op {
             case "config_get":
                 guard let found = config.effectiveDocument.value(atPath: resolved) else {
