@@ -115,6 +115,23 @@ import Testing
         let servers = try await host.curl("/admin/servers", admin, key: nil)
         #expect(servers.status == 200 && servers.json["sources"] != nil)
         #expect(try await host.curl("/admin/servers/time/restart", admin + ["-X", "POST"], key: nil).status == 404)
+
+        // The runtime configuration operations (issue 8): validated, written to the overrides file, applied live.
+        let set = try await host.curl("/admin/config/chat.system_prompt", admin + ["-X", "PUT", "--data-binary", #"{"value": "Be terse."}"#], key: nil)
+        #expect(set.status == 200 && set.json["version"] == .int(1) && set.json["value"] == "Be terse.")
+        #expect(try await host.curl("/admin/config/chat.system_prompt", admin, key: nil).json["value"] == "Be terse.")
+        let refused = try await host.curl("/admin/config/log.level", admin + ["-X", "PUT", "--data-binary", #"{"value": "loud"}"#], key: nil)
+        #expect(refused.status >= 400 && refused.status < 500 && refused.json["error"]?["code"] != nil)
+        #expect(try await host.curl("/admin/config/log.level", admin + ["-X", "PUT", "--data-binary", "{}"], key: nil).status == 422)
+        let keys = try await host.curl("/admin/config/plugins.WebSocket.config.api_keys", admin, key: nil)
+        #expect(keys.status == 200 && !keys.body.contains("key-alice") && keys.body.contains("alice"))
+        #expect(try await host.curl("/admin/config/chat.system_prompt", admin + ["-X", "DELETE"], key: nil).status == 200)
+        #expect(try await host.curl("/admin/config/chat.system_prompt", admin, key: nil).json["value"] == "Be brief.")
+        #expect(try await host.curl("/admin/config/chat.system_prompt", admin + ["-X", "DELETE"], key: nil).status == 404)
+        let reset = try await host.curl("/admin/config", admin + ["-X", "DELETE"], key: nil)
+        #expect(reset.status == 200 && reset.json["removed"] == .bool(true))
+        let noToken = try await host.curl("/admin/config/log.level", ["-X", "PUT", "--data-binary", #"{"value": "debug"}"#])
+        #expect(noToken.status == 401, "\(noToken.status) \(noToken.body)")
     }
 
     @Test func rateLimitsAnswer429UntilTheBucketRefillsAndTheBypassListIsHonoured() async throws {

@@ -35,6 +35,7 @@ final class HTTPHost: @unchecked Sendable {  // `process` is replaced only by th
         let keys = Self.keys.sorted { $0.key < $1.key }.map { "{key: \($0.key), owner: \($0.value)}" }.joined(separator: ", ")
         let yaml = """
             plugin_dir: \(PluginHarness.buildDirectory)
+            runtime_overrides: runtime.yaml
             log: {level: info}
             plugins:
               SQLiteStore: {required: true, config: {db_path: \(directory)/chat.db}}

@@ -34,6 +34,19 @@ public enum HTTPAPI {
         case .createSession: return createSession(owner: owner, body: body)
         case .postMessage(let id): return postMessage(session: id, owner: owner, body: body, head: head, requestId: requestId)
         case .adminConfig: return .runtimeConfig
+        case .adminConfigGet(let key):
+            return .call(HTTPHostCall(op: "config_get", request: .object(["key": .string(key)]), shape: .configChange))
+        case .adminConfigUnset(let key):
+            return .call(HTTPHostCall(op: "config_unset", request: .object(["key": .string(key)]), shape: .configChange))
+        case .adminConfigReset:
+            return .call(HTTPHostCall(op: "config_reset", request: .object([:]), shape: .configChange))
+        case .adminConfigSet(let key):
+            switch parseObject(body, allowEmpty: false) {
+            case .failure(let reply): return .reply(reply)
+            case .success(let object):
+                guard let value = object["value"] else { return .reply(invalid("value", "field required: the new value (any JSON value)")) }
+                return .call(HTTPHostCall(op: "config_set", request: .object(["key": .string(key), "value": value]), shape: .configChange))
+            }
         case .adminServers: return .call(HTTPHostCall(op: "servers", request: .object(["owner": .string(owner)]), shape: .servers))
         case .adminRestart(let server):
             var request: [String: JSONValue] = ["owner": .string(owner), "server": .string(server)]
@@ -154,6 +167,14 @@ public enum HTTPAPI {
             return .json(200, .object(["config": redacted(data["value"] ?? data)]))
         case .servers, .restarted:
             return .json(200, data)
+        case .configChange:
+            // The host redacted the value; redact it again under its own name, never the fields around it.
+            guard var fields = data.objectValue else { return .json(200, data) }
+            if let value = fields["value"] {
+                let name = (fields["resolved_key"] ?? fields["key"])?.stringValue?.split(separator: ".").last.map(String.init)
+                fields["value"] = redacted(value, key: name)
+            }
+            return .json(200, .object(fields))
         }
     }
 

@@ -8,6 +8,8 @@ public struct HTTPHostCall: Sendable {
         /// A chat turn's JSON reply (or, when `stream`, its SSE stream).
         case message(sessionId: String)
         case health, metrics, config, servers, restarted
+        /// A runtime-configuration op's answer (config_get/set/unset/reset of one key).
+        case configChange
     }
 
     public var op: String

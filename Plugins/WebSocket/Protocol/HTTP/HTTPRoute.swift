@@ -3,14 +3,16 @@
 public enum HTTPRoute: Sendable, Equatable {
     case health, metrics
     case createSession, listSessions, getSession(String), deleteSession(String), postMessage(String)
-    case adminConfig, adminBypassList, adminBypassAdd, adminBypassRemove(String), adminServers, adminRestart(String)
+    case adminConfig, adminConfigGet(String), adminConfigSet(String), adminConfigUnset(String), adminConfigReset
+    case adminBypassList, adminBypassAdd, adminBypassRemove(String), adminServers, adminRestart(String)
     /// A CORS preflight (OPTIONS) for any known path.
     case preflight
 
     /// Admin routes: authorized by X-Admin-Token, never by an API key.
     public var isAdmin: Bool {
         switch self {
-        case .adminConfig, .adminBypassList, .adminBypassAdd, .adminBypassRemove, .adminServers, .adminRestart: return true
+        case .adminConfig, .adminConfigGet, .adminConfigSet, .adminConfigUnset, .adminConfigReset,
+             .adminBypassList, .adminBypassAdd, .adminBypassRemove, .adminServers, .adminRestart: return true
         default: return false
         }
     }
@@ -25,7 +27,7 @@ public enum HTTPRoute: Sendable, Equatable {
         case .getSession: return "get_session"
         case .deleteSession: return "delete_session"
         case .postMessage: return "post_message"
-        case .adminConfig: return "admin_config"
+        case .adminConfig, .adminConfigGet, .adminConfigSet, .adminConfigUnset, .adminConfigReset: return "admin_config"
         case .adminBypassList, .adminBypassAdd, .adminBypassRemove: return "admin_bypass"
         case .adminServers, .adminRestart: return "admin_servers"
         case .preflight: return "preflight"
@@ -35,7 +37,7 @@ public enum HTTPRoute: Sendable, Equatable {
     /// Whether the route reads a request body (POST).
     public var takesBody: Bool {
         switch self {
-        case .createSession, .postMessage, .adminBypassAdd: return true
+        case .createSession, .postMessage, .adminBypassAdd, .adminConfigSet: return true
         default: return false
         }
     }
@@ -50,7 +52,9 @@ public enum HTTPRoute: Sendable, Equatable {
         case 1 where parts[0] == "sessions": allowed = ["GET": .listSessions, "POST": .createSession]
         case 2 where parts[0] == "sessions": allowed = ["GET": .getSession(parts[1]), "DELETE": .deleteSession(parts[1])]
         case 3 where parts[0] == "sessions" && parts[2] == "messages": allowed = ["POST": .postMessage(parts[1])]
-        case 2 where parts[0] == "admin" && (parts[1] == "config" || parts[1] == "runtime"): allowed = ["GET": .adminConfig]
+        case 2 where parts[0] == "admin" && (parts[1] == "config" || parts[1] == "runtime"): allowed = ["GET": .adminConfig, "DELETE": .adminConfigReset]
+        case 3 where parts[0] == "admin" && parts[1] == "config":
+            allowed = ["GET": .adminConfigGet(parts[2]), "PUT": .adminConfigSet(parts[2]), "DELETE": .adminConfigUnset(parts[2])]
         case 2 where parts[0] == "admin" && parts[1] == "bypass": allowed = ["GET": .adminBypassList, "POST": .adminBypassAdd]
         case 3 where parts[0] == "admin" && parts[1] == "bypass": allowed = ["DELETE": .adminBypassRemove(parts[2])]
         case 2 where parts[0] == "admin" && parts[1] == "servers": allowed = ["GET": .adminServers]
