@@ -11,8 +11,9 @@ PLUGIN_DIR   ?= plugins
 PLUGINS      := ExampleC ExampleSwift SQLiteStore OpenAI OpenRouter Groq NativeTools MCP ConfigTools WebSocket
 # python3: a second process that holds an SQLite lock in the store tests, and the MCP test servers
 # (python3-venv for their virtualenvs; git for mcp-server-git's tests). libwebsockets-dev: the
-# WebSocket transport; node-ws: node's `ws`, a second client the WebSocket tests talk to.
-DEB_PACKAGES := pkg-config libyaml-dev libsqlite3-dev libcurl4-openssl-dev libwebsockets-dev gcc libc6-dev python3 python3-venv git node-ws
+# WebSocket transport; node-ws: node's `ws`, a second client the WebSocket tests talk to;
+# apache2-utils: ApacheBench (`ab`), the HTTP client of `make bench`.
+DEB_PACKAGES := pkg-config libyaml-dev libsqlite3-dev libcurl4-openssl-dev libwebsockets-dev gcc libc6-dev python3 python3-venv git node-ws apache2-utils
 # The MCP plugin's tests run real servers from PyPI in two virtualenvs, made once (pinned versions):
 # mcp 2.x with mcp-server-time and mcp-server-git, and mcp<2 as a handshake-only peer. The
 # WebSocket tests' Python client (`websockets`) has a third.
@@ -71,7 +72,8 @@ test: build-debug venvs
 bench: build venvs
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
 	for bench in HostBench StoreBench ProviderCoreBench ProviderBench MCPBench ChatBench WebSocketBench; do echo; $$bin/$$bench || exit 1; done; \
-	echo; Benchmarks/ChatLoad/run.sh $$bin
+	echo; Benchmarks/ChatLoad/run.sh $$bin; \
+	echo; Benchmarks/HTTPLoad/run.sh $$bin
 
 # Chat over WebSocket under load: chat-load's mock LLM, a host with the SQLite store, the OpenAI
 # provider and the WebSocket transport, and N clients (Benchmarks/ChatLoad/run.sh says which).

@@ -21,6 +21,8 @@ final class WebSocketTransport: ComponentImplementation {
     let config: WebSocketConfig
     let host: HostLink
     private let serving = Mutex<Serving?>(nil)
+    /// The config block as last applied, to tell what a reconfigure changes.
+    private let block: Mutex<JSONValue>
     /// Loops that stopped serving and still need their shutdown (at destroy).
     private let stopped = Mutex<[ServiceLoop]>([])
 
@@ -31,6 +33,7 @@ final class WebSocketTransport: ComponentImplementation {
             throw .invalid(error.message)
         }
         host = HostLink(host: context.host, hostRef: context.hostRef)
+        block = Mutex((try? JSONValue.parse(context.configJSON)) ?? .object([:]))
         LWSLog.sink.withLock { $0 = host }
         if let message = FileDescriptorLimit.raise(toServe: config.maxConnections) { host.log(SB_LOG_WARN, message) }
     }
@@ -55,6 +58,24 @@ final class WebSocketTransport: ComponentImplementation {
         let shown = config.host.contains(":") ? "[\(config.host)]" : config.host
         host.log(SB_LOG_INFO, "listening on ws://\(shown):\(loop.port)\(config.endpoint)"
                  + (config.apiKeys.isEmpty ? " (no API keys: every client is owner '\(WebSocketConfig.defaultOwner)')" : " (\(config.apiKeys.count) API keys)"))
+    }
+
+    /// Applies a changed block without a restart: the rate limits (the bypass list edited through
+    /// the admin API is kept). Any other change needs a restart and is refused, naming the keys.
+    func reconfigure(configJSON: String) throws(PluginError) {
+        let new: WebSocketConfig
+        do throws(WebSocketError) { new = try WebSocketConfig(json: configJSON) } catch { throw .invalid(error.message) }
+        guard case .object(var fresh) = (try? JSONValue.parse(configJSON)) ?? .null else { throw .invalid("the config block must be an object") }
+        var current = block.withLock { $0.objectValue ?? [:] }
+        fresh["rate_limits"] = nil
+        current["rate_limits"] = nil
+        let changed = Set(fresh.keys).union(current.keys).filter { fresh[$0] != current[$0] }.sorted()
+        guard changed.isEmpty else {
+            throw .unsupported("websocket applies only rate_limits live; \(changed.joined(separator: ", ")) need a restart")
+        }
+        serving.withLock { $0?.loop }?.limiter.withLock { $0.update(new.http.rateLimits) }
+        block.withLock { $0 = (try? JSONValue.parse(configJSON)) ?? $0 }
+        host.log(SB_LOG_INFO, "rate limits reconfigured")
     }
 
     /// The serve op was cancelled: close connections now (without blocking); `shutdown` finishes.

@@ -52,6 +52,17 @@ final class LiveHost: @unchecked Sendable {
         return LiveHost(mock: mock, process: process, port: port, directory: directory)
     }
 
+    /// Runs `body` against a started host and always stops it (the host, its MCP server and the
+    /// mock), also when `body` throws: a host left running would outlive the test process.
+    static func with(model: String, apiKeys: [String: String] = [:], chat: String = "", _ body: (LiveHost) async throws -> Void) async throws {
+        let host = try await start(model: model, apiKeys: apiKeys, chat: chat)
+        do { try await body(host) } catch {
+            await host.stop()
+            throw error
+        }
+        await host.stop()
+    }
+
     private init(mock: MockLLM, process: RunningProcess, port: Int, directory: String) {
         (self.mock, self.process, self.port, self.directory) = (mock, process, port, directory)
     }

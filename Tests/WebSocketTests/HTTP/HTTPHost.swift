@@ -26,6 +26,16 @@ final class HTTPHost: @unchecked Sendable {  // `process` is replaced only by th
         return host
     }
 
+    /// Runs `body` against a started host and always stops it, also when `body` throws.
+    static func with(delayMs: Int = 0, transport: String = "", _ body: (HTTPHost) async throws -> Void) async throws {
+        let host = try await start(delayMs: delayMs, transport: transport)
+        do { try await body(host) } catch {
+            await host.stop()
+            throw error
+        }
+        await host.stop()
+    }
+
     private init(directory: String, transport: String, delayMs: Int) {
         (self.directory, self.transport, self.delayMs) = (directory, transport, delayMs)
         process = RunningProcess("/bin/true", [])
