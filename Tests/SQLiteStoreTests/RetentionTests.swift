@@ -46,10 +46,12 @@ import Testing
     }
 
     @Test func maxAgeRemovesConversationsNotUpdatedSince() async throws {
-        let store = try StoreHarness(config: ["retention": .object(["max_age_hours": .double(0.0001)])])  // 0.36 s
+        // 1.8 s: "new" must still be younger than that at cleanup. (0.36 s was overrun when the whole
+        // suite kept the 2 cooperative threads busy: a store call then took up to 0.5 s.)
+        let store = try StoreHarness(config: ["retention": .object(["max_age_hours": .double(0.0005)])])
         defer { store.remove() }
         try await fill(store, owner: "alice", conversations: 1, messages: 1, prefix: "old")
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(2000))
         try await fill(store, owner: "alice", conversations: 1, messages: 1, prefix: "new")
         _ = try await store.call("cleanup", .object([:]))
         #expect(try await ids(store, owner: "alice") == ["alice-new0"])
