@@ -35,7 +35,7 @@ mkdir -p "$WORK/plugins"
 for lib in SQLiteStore OpenAI WebSocket; do cp -f "$BIN/lib$lib.so" "$WORK/plugins/"; done
 cat >"$WORK/plugins.yaml" <<YAML
 plugin_dir: plugins
-log: {level: warn}
+log: {level: info}
 plugins:
   SQLiteStore: {required: true, config: {db_path: $WORK/bench.db, synchronous: full}}
   OpenAI: {required: true, config: {base_url: "http://127.0.0.1:$MOCK_PORT/v1", api_key: bench, model: "bench?chunks=$CHUNKS"}}

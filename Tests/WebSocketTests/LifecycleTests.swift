@@ -100,14 +100,14 @@ import Testing
     }
 
     @Test func resumingALongTurn_replaysItInOneBurst_withoutTakingTheClientForASlowReader() async throws {
-        try await WebSocketServer.with(["send_queue": ["max_bytes": 65536]]) { server in
-            _ = try await TestClient.run(server.url, [Step.chat("long", "stream 3000"), Step.recvUntil(["status": "complete"], timeout: 30)])
-            // About 270 KB of frames, queued at once by the replay: over max_bytes, within the burst allowance.
+        try await WebSocketServer.with(["send_queue": ["max_bytes": 32768]]) { server in
+            _ = try await TestClient.run(server.url, [Step.chat("long", "stream 2000"), Step.recvUntil(["status": "complete"], timeout: 30)])
+            // About 180 KB of frames, queued at once by the replay: over max_bytes, within the burst allowance (8 x).
             let transcript = try await TestClient.run(server.url, [
                 Step.send(["action": "resume", "request_id": "long", "payload": ["after_seq": 0]]),
                 Step.recvUntil(["status": "complete"], timeout: 30),
             ])
-            #expect(transcript.frames(request: "long").count == 3000 + 5)  // processing, 3000 text, usage, finish, completed, complete
+            #expect(transcript.frames(request: "long").count == 2000 + 5)  // processing, 2000 text, usage, finish, completed, complete
             #expect(transcript.closed == nil)
             #expect(server.state["counters"]?["closed_slow"] == 0)
         }
@@ -124,7 +124,7 @@ import Testing
     }
 
     @Test func stopping_closesClientsWith1001_andCancelsTheirRequests() async throws {
-        let server = try WebSocketServer.start(["shutdown_grace": 1.0])
+        let server = try await WebSocketServer.start(["shutdown_grace": 1.0])
         let client = try TestClient.start(.python, server.url, ["steps": [Step.chat("r", "hang"), Step.recv(1), Step.waitClosed(20)]])
         #expect(await WebSocketServer.eventually(10) { server.host.submissions(op: "chat").count == 1 })
         try await Task.sleep(for: .milliseconds(100))
@@ -135,7 +135,7 @@ import Testing
     }
 
     @Test func secondServe_isRefusedBusy_andABusyPortFailsTheServe() async throws {
-        let server = try WebSocketServer.start()
+        let server = try await WebSocketServer.start()
         #expect(throws: ComponentError(status: SB_ERR_BUSY, message: "websocket is already serving")) {
             _ = try server.harness.instance.start(op: "serve", request: "{}")
         }

@@ -37,12 +37,12 @@ final class LWSResources: @unchecked Sendable {  // used by the thread that crea
         protocols[0].callback = callback
         protocols[0].per_session_data_size = MemoryLayout<Session>.size
         protocols[0].rx_buffer_size = 4096
-        if config.pingInterval > 0 {
-            // lws pings a connection idle this long, and drops it when nothing valid (a pong, a
-            // message) arrived for the interval plus the timeout.
-            retry.pointee.secs_since_valid_ping = UInt16(clamping: config.pingInterval)
-            retry.pointee.secs_since_valid_hangup = UInt16(clamping: config.pingInterval + config.pingTimeout)
-        }
+        // lws pings a connection when its last pong is this old, and drops it when no pong came
+        // for the interval plus the timeout. "Never" (0) is the longest lws can count, 18 hours:
+        // without a policy lws would use its own default of a few minutes.
+        let interval = config.pingInterval > 0 ? config.pingInterval : Int(UInt16.max) - 1
+        retry.pointee.secs_since_valid_ping = UInt16(clamping: interval)
+        retry.pointee.secs_since_valid_hangup = UInt16(clamping: interval + (config.pingInterval > 0 ? config.pingTimeout : 1))
     }
 
     private func keep(_ text: String) -> UnsafeMutablePointer<CChar> {
@@ -70,7 +70,7 @@ final class LWSResources: @unchecked Sendable {  // used by the thread that crea
         info.server_string = UnsafePointer(keep("switchboard"))
         // Request headers beyond this are not kept (lws answers the request with an error).
         info.max_http_header_data = UInt16(clamping: config.http.maxHeaderBytes)
-        if config.pingInterval > 0 { info.retry_and_idle_policy = UnsafePointer(retry) }
+        info.retry_and_idle_policy = UnsafePointer(retry)
         guard loops[0] != nil else { return nil }
         // On our epoll loop (lws's evlib plugin for libev), not lws's poll(): see clws_ev_loop_new.
         info.options |= UInt64(LWS_SERVER_OPTION_LIBEV)

@@ -8,8 +8,8 @@ import JSONSupport
 /// port: 8000                   # 0: any free port (describe() reports it)
 /// endpoint: /ws/chat           # the upgrade path; anything else is answered 404
 /// max_message_size: 1048576    # bytes per client message; larger ones close with 1009
-/// ping_interval: 20            # seconds of silence before the server pings; 0 = never
-/// ping_timeout: 10             # seconds more without an answer before the connection is dropped
+/// ping_interval: 20            # seconds between pings; 0 = never
+/// ping_timeout: 10             # seconds more without a pong before the connection is dropped
 /// allow_origins: ["*"]         # Origin headers allowed to upgrade ("*": any); no Origin header is always allowed
 /// max_connections: 10000       # more are refused with 503
 /// max_requests_per_connection: 16   # requests running at once per connection; more are answered 429

@@ -81,20 +81,22 @@ final class TestClient: @unchecked Sendable {  // owned by one test task
         let watchdog = DispatchWorkItem { if process.isRunning { kill(pid, SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         let reader = output.fileHandleForReading
-        let data = await offThePool { () -> Data in
+        let errorFile = self.errorFile
+        // Reading, reaping and parsing all happen off the cooperative pool, which other suites' tasks need.
+        let (events, bad, errors) = await offThePool { () -> ([JSONValue], String?, String) in
             let data = reader.readDataToEndOfFile()
             process.waitUntilExit()
-            return data
+            let errors = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(at: errorFile)
+            var events: [JSONValue] = []
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                guard let event = try? JSONValue.parse(line) else { return (events, String(line), errors) }
+                events.append(event)
+            }
+            return (events, nil, errors)
         }
         watchdog.cancel()
-        let errors = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(at: errorFile)
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-        var events: [JSONValue] = []
-        for line in lines {
-            guard let event = try? JSONValue.parse(String(line)) else { throw WebSocketTestFailure("client printed \(line); stderr: \(errors)") }
-            events.append(event)
-        }
+        if let bad { throw WebSocketTestFailure("client printed \(bad); stderr: \(errors)") }
         return ClientTranscript(events: events, errors: errors, exitStatus: process.terminationStatus)
     }
 

@@ -1,11 +1,16 @@
 import Foundation
 import Host
 import PluginTestKit
+import Synchronization
 import Testing
 
 /// The built WebSocket plugin serving on a free 127.0.0.1 port, with a `FakeHost` behind
 /// `host->submit`. Use `with`, which always stops it (off the cooperative pool: destroy waits
 /// for the service thread) and then checks nothing was left running.
+///
+/// At most `slots` servers run at once (`WEBSOCKET_TEST_PARALLELISM`, default 1): each test's
+/// client processes take a core, and unbounded they starve the timing-sensitive tests of other
+/// suites on a 2-core machine. `start` takes a place and `stop` frees it.
 final class WebSocketServer: Sendable {
     let harness: PluginHarness
     let host: FakeHost
@@ -15,8 +20,20 @@ final class WebSocketServer: Sendable {
 
     var url: String { "ws://127.0.0.1:\(port)\(endpoint)" }
 
+    static let slots = ServerSlots(Int(ProcessInfo.processInfo.environment["WEBSOCKET_TEST_PARALLELISM"] ?? "") ?? 1)
+
     /// Fast test defaults; `config` entries replace them.
-    static func start(_ config: [String: JSONValue] = [:], host: FakeHost = FakeHost()) throws -> WebSocketServer {
+    static func start(_ config: [String: JSONValue] = [:], host: FakeHost = FakeHost()) async throws -> WebSocketServer {
+        await slots.acquire()
+        do {
+            return try make(config, host: host)
+        } catch {
+            slots.release()
+            throw error
+        }
+    }
+
+    private static func make(_ config: [String: JSONValue], host: FakeHost) throws -> WebSocketServer {
         let block: [String: JSONValue] = ["host": .string("127.0.0.1"), "port": .int(0), "shutdown_grace": .double(0.2)]
         let harness = try PluginHarness(plugin: "WebSocket", component: "websocket", config: .object(block.merging(config) { $1 }),
                                         logLevel: .debug)
@@ -38,7 +55,7 @@ final class WebSocketServer: Sendable {
     /// Runs `body` with a started server and stops it afterwards, also when `body` throws.
     static func with<T>(_ config: [String: JSONValue] = [:], host: FakeHost = FakeHost(),
                         _ body: (WebSocketServer) async throws -> T) async throws -> T {
-        let server = try start(config, host: host)
+        let server = try await start(config, host: host)
         do {
             let result = try await body(server)
             await server.stop()
@@ -53,9 +70,11 @@ final class WebSocketServer: Sendable {
     var state: JSONValue { harness.instance.describe().flatMap { try? JSONValue.parse($0) } ?? .null }
 
     /// Destroys the plugin instance and checks that it ended its serve op and every turn.
+    /// Frees the place `start` took (call once).
     func stop() async {
         let harness = self.harness
         await offThePool { harness.destroy() }
+        Self.slots.release()
         let events = await serve.events.collect()
         #expect(events.last?.kind == .cancelled, "serve should end with CANCELLED, got \(String(describing: events.last))")
         #expect(host.runningTurns == 0, "turns still running after destroy")
@@ -75,4 +94,34 @@ final class WebSocketServer: Sendable {
 struct WebSocketTestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A counting semaphore for test tasks (never blocks a thread).
+final class ServerSlots: Sendable {
+    private struct State {
+        var free: Int
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state: Mutex<State>
+
+    init(_ places: Int) { state = Mutex(State(free: max(1, places))) }
+
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let granted = state.withLock { state -> Bool in
+                guard state.free > 0 else { state.waiting.append(continuation); return false }
+                state.free -= 1
+                return true
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiting.isEmpty else { state.free += 1; return nil }
+            return state.waiting.removeFirst()  // the place passes straight to the next waiter
+        }
+        next?.resume()
+    }
 }
