@@ -21,6 +21,7 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+[ -n "${DEBUG:-}" ] && set -x
 
 wait_for() {  # wait_for PATTERN SECONDS FILE
     for _ in $(seq 1 $(( $2 * 20 ))); do grep -q "$1" "$3" 2>/dev/null && return 0; sleep 0.05; done

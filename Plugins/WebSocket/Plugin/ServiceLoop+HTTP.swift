@@ -23,7 +23,7 @@ extension ServiceLoop {
         head.clientIP = peerAddress(wsi)
         let tokens: [(String, lws_token_indexes)] = [("authorization", WSI_TOKEN_HTTP_AUTHORIZATION), ("accept", WSI_TOKEN_HTTP_ACCEPT),
                                                     ("content-length", WSI_TOKEN_HTTP_CONTENT_LENGTH), ("origin", WSI_TOKEN_ORIGIN),
-                                                    ("transfer-encoding", WSI_TOKEN_HTTP_TRANSFER_ENCODING)]
+                                                    ("transfer-encoding", WSI_TOKEN_HTTP_TRANSFER_ENCODING), ("connection", WSI_TOKEN_CONNECTION)]
         for (name, token) in tokens { if let value = header(wsi, token) { head.headers[name] = value } }
         for name in ["x-admin-token", "x-request-id", "idempotency-key"] { if let value = customHeader(wsi, name) { head.headers[name] = value } }
         for name in ["token", "limit", "cursor", "messages_limit", "source"] { if let value = urlArgument(wsi, name) { head.query[name] = value } }
@@ -194,7 +194,12 @@ extension ServiceLoop {
 
     private func writeHead(_ exchange: HTTPExchange, status: Int, contentType: String, length: UInt64?, extra: [(String, String)]) -> Bool {
         var headers = extra + [("X-Request-ID", exchange.requestId)] + gate.corsHeaders(origin: exchange.head.header("origin"))
+        let asked = exchange.head.header("connection")?.lowercased() ?? ""
+        if asked.contains("close") { exchange.closeAfter = true }
         if exchange.closeAfter { headers.append(("Connection", "close")) }
+        // An HTTP/1.0 client (ApacheBench, say) keeps the connection only when the answer says so;
+        // without it, it waits for a close that never comes.
+        else if asked.contains("keep-alive") { headers.append(("Connection", "keep-alive")) }
         let size = 1024 + headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 }
         var buffer = [UInt8](repeating: 0, count: headroom + size)
         return buffer.withUnsafeMutableBufferPointer { raw -> Bool in
