@@ -58,6 +58,10 @@ final class Subscription: @unchecked Sendable {  // encoder: guarded by the conn
                                   data: copy.data.bytes, index: copy.index, status: copy.status)
         let status = subscription.connection.deliver(hostEvent, of: subscription)
         if hostEvent.isTerminal {
+            // WebSocket requests by op and outcome, for /metrics (the host counts turns itself).
+            let outcome = kind == .done ? "ok" : kind == .cancelled ? "cancelled" : "error"
+            subscription.loop.host.metric(SB_METRIC_COUNTER, "switchboard_websocket_requests_total",
+                                          labels: "op=\"\(subscription.op)\",outcome=\"\(outcome)\"")
             subscription.loop.subscriptionEnded(subscription)
             Unmanaged<Subscription>.fromOpaque(user).release()
         }

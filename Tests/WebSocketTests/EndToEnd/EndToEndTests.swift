@@ -42,6 +42,11 @@ import Testing
             ], kind: client)
             let roles = stored.frames(request: "g").last?["result"]?["messages"]?.arrayValue?.compactMap { $0["role"]?.stringValue }
             #expect(roles == ["user", "assistant", "tool", "assistant", "tool", "assistant", "user", "assistant"])
+            // What operators see of it: WebSocket requests, turns, tool calls (Prometheus text from /metrics).
+            let metrics = try await CurlResponse.run(["http://127.0.0.1:\(host.port)/metrics"]).body
+            #expect(metrics.contains("switchboard_websocket_requests_total{op=\"chat\",outcome=\"ok\"} 2\n"))
+            #expect(metrics.contains("switchboard_turns_total{outcome=\"done\"} 2\n"))
+            #expect(metrics.contains("switchboard_tool_calls_total{server=\"time\",outcome=\"ok\"} 2\n"))
         }
     }
 
