@@ -38,6 +38,9 @@ final class HTTPExchange: @unchecked Sendable {  // split by owner as described 
     var headSent = false
     var sending: FrameBuffer
     var closeAfter = false
+    /// Set when the request was planned and run: a POST with an empty body gets both the request
+    /// and lws's body-completion callback, and must run once.
+    var dispatched = false
 
     init(wsi: OpaquePointer, loop: ServiceLoop, head: HTTPRequestHead, requestId: String, route: HTTPRoute, owner: String, keyOwner: String?) {
         (self.wsi, self.loop, self.head, self.requestId, self.route, self.owner, self.keyOwner) = (wsi, loop, head, requestId, route, owner, keyOwner)

@@ -79,6 +79,8 @@ extension ServiceLoop {
     }
 
     private func dispatch(_ exchange: HTTPExchange) {
+        guard !exchange.dispatched else { return }
+        exchange.dispatched = true
         let requestId = Self.validId(customHeader(exchange.wsi, "idempotency-key") ?? exchange.head.header("idempotency-key")) ?? exchange.requestId
         switch HTTPAPI.plan(route: exchange.route, owner: exchange.owner, body: exchange.body, head: exchange.head, requestId: requestId) {
         case .reply(let reply): exchange.answer(reply)
