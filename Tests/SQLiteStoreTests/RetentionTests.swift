@@ -45,6 +45,21 @@ import Testing
         #expect(Set(try await ids(store, owner: "alice")) == ["alice-c2", "alice-c0"])
     }
 
+    @Test func retentionChangesLiveThroughReconfigureAndThePathDoesNot() async throws {
+        let store = try StoreHarness()
+        defer { store.remove() }
+        try await fill(store, owner: "alice", conversations: 3, messages: 1)
+        _ = try await store.call("cleanup", .object([:]))
+        #expect(try await ids(store, owner: "alice").count == 3)  // no limit configured
+        try store.instance.reconfigure(.object(["db_path": .string(store.directory + "/history.db"), "retention": .object(["max_sessions": .int(1)])]))
+        _ = try await store.call("cleanup", .object([:]))
+        #expect(try await ids(store, owner: "alice").count == 1)
+        let moved = #expect(throws: ComponentError.self) {
+            try store.instance.reconfigure(.object(["db_path": .string(store.directory + "/elsewhere.db")]))
+        }
+        #expect(moved?.message.contains("db_path cannot change while running") == true)
+    }
+
     @Test func maxAgeRemovesConversationsNotUpdatedSince() async throws {
         // 2.16 s: long enough that writing "new" and cleaning up fit inside it on a loaded 2-core machine
         let store = try StoreHarness(config: ["retention": .object(["max_age_hours": .double(0.0006)])])
