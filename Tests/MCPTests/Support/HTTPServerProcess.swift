@@ -43,7 +43,7 @@ final class HTTPServerProcess: @unchecked Sendable {  // touched by one test tas
         return HTTPServerProcess(process: process, url: "http://127.0.0.1:\(port)/mcp")
     }
 
-    static let slots = FixtureSlots(2)
+    static let slots = TestSlots(2)
 
     private init(process: Process, url: String) {
         self.process = process

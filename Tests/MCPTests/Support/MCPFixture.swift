@@ -239,36 +239,9 @@ final class MCPFixture: Sendable {
     }
 }
 
-/// A counting semaphore for tasks: at most `MCP_TEST_PARALLELISM` (default 3) fixtures at once.
-final class FixtureSlots: Sendable {
-    static let shared = FixtureSlots(Int(ProcessInfo.processInfo.environment["MCP_TEST_PARALLELISM"] ?? "") ?? 3)
-
-    private struct State {
-        var free: Int
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
-    private let state: Mutex<State>
-
-    init(_ places: Int) { state = Mutex(State(free: max(1, places))) }
-
-    func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let granted = state.withLock { state -> Bool in
-                guard state.free > 0 else { state.waiting.append(continuation); return false }
-                state.free -= 1
-                return true
-            }
-            if granted { continuation.resume() }
-        }
-    }
-
-    func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard !state.waiting.isEmpty else { state.free += 1; return nil }
-            return state.waiting.removeFirst()  // the place passes straight to the next waiter
-        }
-        next?.resume()
-    }
+/// At most `MCP_TEST_PARALLELISM` (default 3) fixtures at once.
+enum FixtureSlots {
+    static let shared = TestSlots(Int(ProcessInfo.processInfo.environment["MCP_TEST_PARALLELISM"] ?? "") ?? 3)
 }
 
 /// Looks at processes through /proc.

@@ -20,7 +20,7 @@ final class WebSocketServer: Sendable {
 
     var url: String { "ws://127.0.0.1:\(port)\(endpoint)" }
 
-    static let slots = ServerSlots(Int(ProcessInfo.processInfo.environment["WEBSOCKET_TEST_PARALLELISM"] ?? "") ?? 1)
+    static let slots = TestSlots(Int(ProcessInfo.processInfo.environment["WEBSOCKET_TEST_PARALLELISM"] ?? "") ?? 1)
 
     /// Fast test defaults; `config` entries replace them.
     static func start(_ config: [String: JSONValue] = [:], host: FakeHost = FakeHost()) async throws -> WebSocketServer {
@@ -96,32 +96,3 @@ struct WebSocketTestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A counting semaphore for test tasks (never blocks a thread).
-final class ServerSlots: Sendable {
-    private struct State {
-        var free: Int
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
-    private let state: Mutex<State>
-
-    init(_ places: Int) { state = Mutex(State(free: max(1, places))) }
-
-    func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let granted = state.withLock { state -> Bool in
-                guard state.free > 0 else { state.waiting.append(continuation); return false }
-                state.free -= 1
-                return true
-            }
-            if granted { continuation.resume() }
-        }
-    }
-
-    func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard !state.waiting.isEmpty else { state.free += 1; return nil }
-            return state.waiting.removeFirst()  // the place passes straight to the next waiter
-        }
-        next?.resume()
-    }
-}
