@@ -39,7 +39,9 @@ struct TurnRunner: Sendable {
         // The context: system prompt, configured prompts and resources, history, the new message.
         let fixed = await fixedContext()
         let user: JSONValue = .object(["role": .string("user"), "content": .string(request.text)])
-        let fixedTokens = TokenEstimator.rough(messages: fixed + [user]) + tools.reduce(0) { $0 + $1.jsonText.utf8.count / 4 }
+        // The tool definitions go with every model call: estimated once per turn.
+        let toolTokens = tools.reduce(0) { $0 + $1.jsonText.utf8.count / 4 }
+        let fixedTokens = TokenEstimator.rough(messages: fixed + [user]) + toolTokens
         let ratio = environment.estimator.ratio(for: plannedModel)
         let budget = Int(Double(settings.maxTokens - settings.reserveTokens) / ratio) - fixedTokens
         let history: [JSONValue]
@@ -55,7 +57,6 @@ struct TurnRunner: Sendable {
         var write = startWrite([userRecord(), assistantPlaceholder()])
         var usage = UsageTotals()
         var hop = 0
-        var finalText = "", finalReasoning = ""
         var candidate = primary
         while true {
             var body = request.options
@@ -72,18 +73,18 @@ struct TurnRunner: Sendable {
                                                 flushInterval: .milliseconds(Int(settings.flushInterval * 1000)))
             let callStarted = ContinuousClock.now
             let reply = await callModel(body: .object(body), persistence: persistence)
-            record(reply, startedAt: callStarted, model: reply.candidate?.model ?? request.model ?? reply.candidate?.defaultModel ?? plannedModel)
+            candidate = reply.candidate ?? candidate
+            let model = candidate?.model ?? request.model ?? candidate?.defaultModel ?? plannedModel
+            record(reply, startedAt: callStarted, model: model)
             let messageID: Int64
             switch await write.task.value {
             case .failure(let failure): return failure.event(prefix: "store_error")
             case .success(let ids): messageID = ids.last ?? 0
             }
-            candidate = reply.candidate ?? candidate
-            let model = candidate?.model ?? request.model ?? candidate?.defaultModel ?? plannedModel
             if let reported = reply.usage {
                 usage.add(reported)
                 if let prompt = reported["prompt_tokens"]?.intValue {
-                    environment.estimator.calibrate(model: model, estimated: TokenEstimator.rough(messages: messages) + tools.reduce(0) { $0 + $1.jsonText.utf8.count / 4 },
+                    environment.estimator.calibrate(model: model, estimated: TokenEstimator.rough(messages: messages) + toolTokens,
                                                     reported: Int(prompt))
                 }
             }
@@ -103,11 +104,9 @@ struct TurnRunner: Sendable {
 
             if cancelled { return PluginEvent(kind: .cancelled) }
             if reply.ending.kind == .error { return providerFailure(reply.ending) }
-            finalText = reply.text + note
-            finalReasoning = reply.reasoning
             guard !calls.isEmpty else {
                 return finished(model: model, candidate: candidate, usage: usage, finishReason: stopHere && !reply.toolCalls.isEmpty ? "max_tool_hops" : reply.finishReason ?? "stop",
-                                messageID: messageID, text: finalText, reasoning: finalReasoning, hops: hop)
+                                messageID: messageID, text: reply.text + note, reasoning: reply.reasoning, hops: hop)
             }
 
             let outcomes = await ToolRunner(turn: turn, listing: listing, settings: settings, metrics: environment.metrics).run(calls, hop: hop + 1)
