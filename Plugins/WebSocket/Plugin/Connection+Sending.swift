@@ -1,4 +1,5 @@
 import CWebSockets
+import Glibc
 import WebSocketProtocol
 
 extension Connection {
@@ -19,7 +20,11 @@ extension Connection {
         }
         var frames = 0
         var bytes = 0
-        defer { loop.stats.framesSent.add(frames, ordering: .relaxed) }
+        var corked = false
+        defer {
+            loop.stats.framesSent.add(frames, ordering: .relaxed)
+            if corked { setCork(false) }
+        }
         while frames < Self.framesPerRound && bytes < Self.bytesPerRound {
             if sending.isEmpty {
                 sending.reset()
@@ -29,6 +34,7 @@ extension Connection {
                     continue  // frames came in between: take them
                 }
             }
+            if !corked, sending.frameCount > 1 { corked = true; setCork(true) }
             var roundBytes = 0
             var roundFrames = 0
             var failed = false
@@ -51,6 +57,11 @@ extension Connection {
         }
         lws_callback_on_writable(wsi)
         return 0
+    }
+
+    private func setCork(_ on: Bool) {
+        var value: Int32 = on ? 1 : 0
+        _ = setsockopt(lws_get_socket_fd(wsi), Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// The close frame to send now, if the transport decided to close.
