@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "NativeToolsTests", dependencies: ["Host", "PluginTestKit"]),
         .testTarget(name: "MCPTests", dependencies: ["Host", "PluginTestKit", "MCPClient"], exclude: ["Servers"]),
         .testTarget(name: "WebSocketTests", dependencies: ["Host", "PluginTestKit", "WebSocketProtocol"], exclude: ["Clients"]),
-        .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible", "PluginTestKit"]),
+        .testTarget(name: "ProviderTests", dependencies: ["Host", "PluginABI", "OpenAICompatible", "CurlHTTP", "PluginTestKit"]),
         // The orchestrator: chat turns over the real provider, store and tool plugins.
         .testTarget(name: "ChatTests", dependencies: ["Host", "PluginABI", "PluginTestKit"]),
         // A process for SQLiteStoreTests to kill with SIGKILL in the middle of streamed writes.

@@ -8,6 +8,12 @@ import Synchronization
 /// which cost 21 µs per chunk at 1000 streams). Connections are kept alive and reused, HTTP/2
 /// is multiplexed when offered, TLS comes from the system libcurl.
 ///
+/// New work jumps the queue: under load every socket has data waiting, and a request started or
+/// answered behind one round over all of them would wait for the whole round (tens of ms at 100
+/// full-speed streams). So between any two sockets the loop first starts queued requests and
+/// serves the sockets of transfers still waiting for their first byte, which a second epoll
+/// instance watches.
+///
 /// Thread-safe: `start` and `cancel` may be called from any thread; they queue the change and
 /// wake the loop through an eventfd. Handlers run on the multi thread and must return quickly.
 public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `timeout` are touched only on its thread
@@ -19,9 +25,14 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
 
     private let multi: UnsafeMutableRawPointer
     private let epoll: Int32
+    private let firstByteEpoll: Int32  // the sockets of transfers waiting for their first byte
     private let wakeup: Int32  // eventfd
     private let pending = Mutex(Pending())
+    private let hasPending = Atomic<Bool>(false)
     private var active: [UInt64: CurlTransfer] = [:]
+    private var awaitingFirstByte: [Int32: CurlTransfer] = [:]  // by socket
+    private var firstByteEvents = [epoll_event](repeating: epoll_event(), count: 8)
+    private let budget = ActionBudget()
     private var timeoutMs = -1  // libcurl's next timeout, from the timer callback
     private let nextID = Atomic<UInt64>(1)
     private let stopped = DispatchSemaphore(value: 0)
@@ -32,13 +43,13 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
     public init?() {
         _ = Self.globalInit
         let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        let firstByteEpoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         let wakeup = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
-        guard epoll >= 0, wakeup >= 0, let multi = curl_multi_init() else {
-            if epoll >= 0 { close(epoll) }
-            if wakeup >= 0 { close(wakeup) }
+        guard epoll >= 0, firstByteEpoll >= 0, wakeup >= 0, let multi = curl_multi_init() else {
+            for fd in [epoll, firstByteEpoll, wakeup] where fd >= 0 { close(fd) }
             return nil
         }
-        (self.multi, self.epoll, self.wakeup) = (multi, epoll, wakeup)
+        (self.multi, self.epoll, self.firstByteEpoll, self.wakeup) = (multi, epoll, firstByteEpoll, wakeup)
         var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeup))
         epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event)
         let this = Unmanaged.passUnretained(self).toOpaque()  // the thread below keeps self alive
@@ -56,11 +67,12 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
     /// cannot allocate (then `handlers.end` is not called).
     public func start(_ request: HTTPRequest, handlers: TransferHandlers) -> UInt64? {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        guard let transfer = CurlTransfer(id: id, request: request, handlers: handlers) else { return nil }
+        guard let transfer = CurlTransfer(id: id, request: request, handlers: handlers, budget: budget) else { return nil }
         // Woken under the lock: once `shutdown` has set `stopping`, the eventfd may be closed.
         let accepted = pending.withLock { state in
             guard !state.stopping else { return false }
             state.adds.append(transfer)
+            hasPending.store(true, ordering: .releasing)
             wake()
             return true
         }
@@ -73,6 +85,7 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
         pending.withLock { state in
             guard !state.stopping else { return }
             state.cancels.append(id)
+            hasPending.store(true, ordering: .releasing)
             wake()
         }
     }
@@ -80,10 +93,12 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
     /// Cancels every transfer and stops the thread; blocks until it has. Call once.
     public func shutdown() {
         pending.withLock { $0.stopping = true }
+        hasPending.store(true, ordering: .releasing)
         wake()
         stopped.wait()
         curl_multi_cleanup(multi)
         close(epoll)
+        close(firstByteEpoll)
         close(wakeup)
     }
 
@@ -93,28 +108,78 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
     }
 
     private func loop() {
-        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        // A small batch: the loop looks for new work between sockets anyway, and the events of
+        // a big batch go stale while it works through them.
+        var events = [epoll_event](repeating: epoll_event(), count: 32)
         var running: Int32 = 0
         while true {
-            let ready = epoll_wait(epoll, &events, Int32(events.count), Int32(timeoutMs < 0 ? -1 : timeoutMs))
-            if ready == 0 || timeoutMs == 0 { curl_multi_socket_action(multi, curl_socket_t(CURL_SOCKET_TIMEOUT), 0, &running) }
+            // Transfers the budget paused are work waiting: look at the sockets without sleeping.
+            let wait = budget.paused.isEmpty ? Int32(timeoutMs < 0 ? -1 : timeoutMs) : 0
+            let ready = epoll_wait(epoll, &events, Int32(events.count), wait)
+            if ready == 0 || timeoutMs == 0 { runTimers(&running) }
+            let paused = budget.paused  // they continue after this batch's sockets
+            budget.paused = []
             for index in 0..<Int(max(ready, 0)) {
+                if servePriority(&running) { return }
                 let fd = events[index].data.fd
                 if fd == wakeup {
                     var count: UInt64 = 0
                     _ = read(wakeup, &count, 8)
-                    if applyPending() { return }
                     continue
                 }
-                let flags = events[index].events
-                var action: Int32 = 0
-                if flags & EPOLLIN.rawValue != 0 { action |= CURL_CSELECT_IN }
-                if flags & EPOLLOUT.rawValue != 0 { action |= CURL_CSELECT_OUT }
-                if flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { action |= CURL_CSELECT_ERR }
-                curl_multi_socket_action(multi, fd, action, &running)
+                if awaitingFirstByte[fd] != nil { continue }  // served (or still waiting) above
+                budget.nextCall()
+                curl_multi_socket_action(multi, fd, Self.action(for: events[index].events), &running)
             }
+            for transfer in paused where active[transfer.id] != nil {
+                if servePriority(&running) { return }
+                budget.nextCall()
+                transfer.resume()  // libcurl hands over what it held back, within a fresh budget,
+                runTimers(&running)  // and the transfer reads on (one at a time: one call runs every due transfer)
+            }
+            if servePriority(&running) { return }
             readCompletions()
         }
+    }
+
+    /// Runs libcurl's due timers (new transfers start, resumed ones continue).
+    private func runTimers(_ running: inout Int32) {
+        budget.nextCall()
+        curl_multi_socket_action(multi, curl_socket_t(CURL_SOCKET_TIMEOUT), 0, &running)
+    }
+
+    private static func action(for flags: UInt32) -> Int32 {
+        var action: Int32 = 0
+        if flags & EPOLLIN.rawValue != 0 { action |= CURL_CSELECT_IN }
+        if flags & EPOLLOUT.rawValue != 0 { action |= CURL_CSELECT_OUT }
+        if flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { action |= CURL_CSELECT_ERR }
+        return action
+    }
+
+    /// Starts what other threads queued, then serves the sockets of transfers waiting for their
+    /// first byte. Returns true when the loop must stop.
+    private func servePriority(_ running: inout Int32) -> Bool {
+        if hasPending.load(ordering: .acquiring) {
+            hasPending.store(false, ordering: .releasing)
+            if applyPending() { return true }
+            // The new transfers' timers are due now: start them (send their requests) at once.
+            runTimers(&running)
+        }
+        guard !awaitingFirstByte.isEmpty else { return false }
+        let ready = epoll_wait(firstByteEpoll, &firstByteEvents, Int32(firstByteEvents.count), 0)
+        for index in 0..<Int(max(ready, 0)) {
+            let fd = firstByteEvents[index].data.fd
+            budget.nextCall()
+            curl_multi_socket_action(multi, fd, Self.action(for: firstByteEvents[index].events), &running)
+            if let transfer = awaitingFirstByte[fd], transfer.receivedBody { stopPrioritizing(fd) }
+        }
+        if ready > 0 { readCompletions() }
+        return false
+    }
+
+    private func stopPrioritizing(_ socket: Int32) {
+        guard awaitingFirstByte.removeValue(forKey: socket) != nil else { return }
+        epoll_ctl(firstByteEpoll, EPOLL_CTL_DEL, socket, nil)
     }
 
     /// Adds and cancels what other threads queued. Returns true when the loop must stop.
@@ -137,11 +202,7 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
     private func readCompletions() {
         var remaining: Int32 = 0
         while let message = curl_multi_info_read(multi, &remaining) {
-            guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
-            var privatePointer: UnsafeMutableRawPointer?
-            _ = ccurl_easy_getinfo_ptr(handle, CURLINFO_PRIVATE, &privatePointer)
-            guard let privatePointer else { continue }
-            let transfer = Unmanaged<CurlTransfer>.fromOpaque(privatePointer).takeUnretainedValue()
+            guard message.pointee.msg == CURLMSG_DONE, let transfer = message.pointee.easy_handle.flatMap(CurlTransfer.of) else { continue }
             remove(transfer.id, result: message.pointee.data.result)
         }
     }
@@ -149,16 +210,19 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
     /// Detaches a transfer and reports its end; nil result means cancelled.
     private func remove(_ id: UInt64, result: CURLcode?) {
         guard let transfer = active.removeValue(forKey: id) else { return }
+        for (socket, waiting) in awaitingFirstByte where waiting === transfer { stopPrioritizing(socket) }
         curl_multi_remove_handle(multi, transfer.handle)
         transfer.finish(result)
     }
 
     /// libcurl asks to watch (or stop watching) a socket.
-    static let socketCallback: curl_socket_callback = { _, socket, what, user, _ in
+    /// A socket of a transfer still waiting for its first byte is watched by both epoll instances.
+    static let socketCallback: curl_socket_callback = { easy, socket, what, user, _ in
         guard let user else { return 0 }
         let this = Unmanaged<CurlMulti>.fromOpaque(user).takeUnretainedValue()
         if what == CURL_POLL_REMOVE {
             epoll_ctl(this.epoll, EPOLL_CTL_DEL, socket, nil)
+            this.stopPrioritizing(socket)
             return 0
         }
         var interest: UInt32 = 0
@@ -166,6 +230,12 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
         if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { interest |= EPOLLOUT.rawValue }
         var event = epoll_event(events: interest, data: epoll_data_t(fd: socket))
         if epoll_ctl(this.epoll, EPOLL_CTL_MOD, socket, &event) != 0 { epoll_ctl(this.epoll, EPOLL_CTL_ADD, socket, &event) }
+        if let transfer = easy.flatMap(CurlTransfer.of), !transfer.receivedBody {
+            this.awaitingFirstByte[socket] = transfer
+            if epoll_ctl(this.firstByteEpoll, EPOLL_CTL_MOD, socket, &event) != 0 { epoll_ctl(this.firstByteEpoll, EPOLL_CTL_ADD, socket, &event) }
+        } else {
+            this.stopPrioritizing(socket)
+        }
         return 0
     }
 

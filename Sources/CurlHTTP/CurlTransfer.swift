@@ -6,20 +6,29 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
     let id: UInt64
     let handle: UnsafeMutableRawPointer
     private let handlers: TransferHandlers
+    private let budget: ActionBudget
+    private var budgetCall = -1
+    private var spentInCall = 0
+    private var budgeted: Bool?  // HTTP/1.x only: pausing an HTTP/2 stream is left to libcurl's own flow control
+    private(set) var paused = false
+
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var responseHeaders: [String: String] = [:]
     private var reportedHead = false
     private var ended = false
     private(set) var abortedByHandler = false
+    /// Whether any of the response body arrived.
+    private(set) var receivedBody = false
 
     static let maxHeaderBytes = 64 * 1024
 
     /// - Returns: nil when libcurl cannot make an easy handle.
-    init?(id: UInt64, request: HTTPRequest, handlers: TransferHandlers) {
+    init?(id: UInt64, request: HTTPRequest, handlers: TransferHandlers, budget: ActionBudget) {
         guard let handle = curl_easy_init() else { return nil }
         self.id = id
         self.handle = handle
         self.handlers = handlers
+        self.budget = budget
         for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
         // No "Expect: 100-continue" (libcurl's default for bodies over 1 KiB): it costs every such
         // request a round trip before the body goes out, and API servers take the body anyway.
@@ -45,6 +54,13 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
         _ = ccurl_easy_setopt_write(handle, CURLOPT_WRITEFUNCTION, Self.write)
         _ = ccurl_easy_setopt_ptr(handle, CURLOPT_HEADERDATA, this)
         _ = ccurl_easy_setopt_write(handle, CURLOPT_HEADERFUNCTION, Self.header)
+    }
+
+    /// The transfer an easy handle belongs to (its CURLOPT_PRIVATE).
+    static func of(_ handle: UnsafeMutableRawPointer) -> CurlTransfer? {
+        var privatePointer: UnsafeMutableRawPointer?
+        _ = ccurl_easy_getinfo_ptr(handle, CURLINFO_PRIVATE, &privatePointer)
+        return privatePointer.map { Unmanaged<CurlTransfer>.fromOpaque($0).takeUnretainedValue() }
     }
 
     deinit {
@@ -82,10 +98,38 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
         handlers.head(status, responseHeaders)
     }
 
+    /// Whether this call into libcurl has handed the transfer its budget already; if not, counts `length` against it.
+    private func overBudget(adding length: Int) -> Bool {
+        if budgeted == nil {
+            var version = 0
+            _ = ccurl_easy_getinfo_long(handle, CURLINFO_HTTP_VERSION, &version)
+            budgeted = version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1
+        }
+        guard budgeted == true else { return false }
+        if budgetCall != budget.call { (budgetCall, spentInCall) = (budget.call, 0) }
+        guard spentInCall < ActionBudget.bytesPerAction else { return true }
+        spentInCall += length
+        return false
+    }
+
+    /// Continues a transfer paused by the budget; libcurl hands over what it held back at once.
+    func resume() {
+        guard paused else { return }
+        paused = false
+        _ = ccurl_easy_unpause(handle)
+    }
+
     static let write: curl_write_callback = { data, size, count, user in
         guard let user else { return 0 }
         let transfer = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
         let length = size * count
+        if transfer.overBudget(adding: length) {
+            // Not handed over: libcurl keeps these bytes and delivers them again on resume().
+            transfer.paused = true
+            transfer.budget.paused.append(transfer)
+            return Int(CURL_WRITEFUNC_PAUSE)
+        }
+        transfer.receivedBody = true
         transfer.reportHead()
         guard transfer.handlers.body(UnsafeRawBufferPointer(start: data, count: length)) else {
             transfer.abortedByHandler = true
