@@ -12,8 +12,8 @@ import Testing
 
     @Test(arguments: [
         JSONValue.double(21.5), .double(1.0), .double(-0.0), .double(1e20), .double(1e22), .double(0.1), .double(1e-7),
-        .double(.leastNonzeroMagnitude), .double(1.7976931348623157e308), .double(0.30000000000000004), .double(-2.5e-5), .int(.min), .int(.max),
-        .string("a\"b\\c/d\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}é😀\u{2028}"), .string(""),
+        .double(.leastNonzeroMagnitude), .double(1.7976931348623157e308), .double(0.30000000000000004), .double(-2.5e-5), .int(.min), .int(.max), .int(0), .int(-42), .int(1_000_000),
+        .string("a\"b\\c/d\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}é😀\u{2028}"), .string(""), .string("plain words, é and 😀 need no escaping"),
         .object(["b": .int(1), "a": .null, "B": .bool(true), "é": .int(2), "aa": .array([]), "z": .object([:])]),
         .array([.bool(false), .null, .array([.string("x")])]),
     ])
