@@ -124,7 +124,7 @@ extension Encodable {
 extension Decodable {
     /// Decodes a request, turning every decoding problem into an invalid-request error that names the field.
     static func decode(_ json: String) throws(StoreError) -> Self {
-        do { return try JSONDecoder().decode(Self.self, from: Data(json.utf8)) } catch let DecodingError.keyNotFound(key, _) {
+        do { return try JSONValue.parse(json).decode(Self.self) } catch let DecodingError.keyNotFound(key, _) {
             throw .invalid("missing field \"\(key.stringValue)\"")
         } catch let DecodingError.typeMismatch(_, context) {
             throw .invalid("field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type")
