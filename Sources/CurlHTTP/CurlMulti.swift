@@ -34,6 +34,9 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
     private var firstByteEvents = [epoll_event](repeating: epoll_event(), count: 8)
     private let budget = ActionBudget()
     private var timeoutMs = -1  // libcurl's next timeout, from the timer callback
+    private var idleWatched = 0  // active transfers with an idle timeout
+    private var nextIdleCheck = ContinuousClock.now
+    static let idleCheckInterval = Duration.milliseconds(100)
     private let nextID = Atomic<UInt64>(1)
     private let stopped = DispatchSemaphore(value: 0)
 
@@ -114,7 +117,9 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
         var running: Int32 = 0
         while true {
             // Transfers the budget paused are work waiting: look at the sockets without sleeping.
-            let wait = budget.paused.isEmpty ? Int32(timeoutMs < 0 ? -1 : timeoutMs) : 0
+            // Idle timeouts are checked every 100 ms while any transfer has one.
+            var wait = budget.paused.isEmpty ? Int32(timeoutMs < 0 ? -1 : timeoutMs) : 0
+            if idleWatched > 0, wait < 0 || wait > 100 { wait = 100 }
             let ready = epoll_wait(epoll, &events, Int32(events.count), wait)
             if ready == 0 || timeoutMs == 0 { runTimers(&running) }
             let paused = budget.paused  // they continue after this batch's sockets
@@ -139,7 +144,17 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
             }
             if servePriority(&running) { return }
             readCompletions()
+            expireIdle()
         }
+    }
+
+    /// Ends, as timeouts, the transfers whose server has been silent for their idle timeout.
+    private func expireIdle() {
+        guard idleWatched > 0 else { return }
+        let now = ContinuousClock.now
+        guard now >= nextIdleCheck else { return }
+        nextIdleCheck = now + Self.idleCheckInterval
+        for (id, transfer) in active where transfer.idles(at: now) { remove(id, result: nil) }
     }
 
     /// Runs libcurl's due timers (new transfers start, resumed ones continue).
@@ -190,6 +205,7 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
         }
         for transfer in changes.adds {
             active[transfer.id] = transfer
+            if transfer.idleTimeout != nil { idleWatched += 1 }
             curl_multi_add_handle(multi, transfer.handle)  // schedules a timeout that starts it
         }
         for id in changes.stopping ? Array(active.keys) : changes.cancels { remove(id, result: nil) }
@@ -210,6 +226,7 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
     /// Detaches a transfer and reports its end; nil result means cancelled.
     private func remove(_ id: UInt64, result: CURLcode?) {
         guard let transfer = active.removeValue(forKey: id) else { return }
+        if transfer.idleTimeout != nil { idleWatched -= 1 }
         for (socket, waiting) in awaitingFirstByte where waiting === transfer { stopPrioritizing(socket) }
         curl_multi_remove_handle(multi, transfer.handle)
         transfer.finish(result)

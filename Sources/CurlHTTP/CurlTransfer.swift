@@ -19,6 +19,10 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
     private(set) var abortedByHandler = false
     /// Whether any of the response body arrived.
     private(set) var receivedBody = false
+    /// How long the server may stay silent (nil: no limit), and when it last sent anything.
+    let idleTimeout: Duration?
+    private var lastActivity = ContinuousClock.now
+    private var idledOut = false
 
     static let maxHeaderBytes = 64 * 1024
 
@@ -29,6 +33,7 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
         self.handle = handle
         self.handlers = handlers
         self.budget = budget
+        self.idleTimeout = request.idleTimeout > 0 ? .milliseconds(Int(request.idleTimeout * 1000)) : nil
         for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
         // No "Expect: 100-continue" (libcurl's default for bodies over 1 KiB): it costs every such
         // request a round trip before the body goes out, and API servers take the body anyway.
@@ -69,9 +74,20 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
     }
 
     /// Reports the end once, mapping libcurl's result to a failure kind.
+    /// Whether the server has been silent for longer than `idleTimeout` at `now`; if so, the
+    /// transfer ends as a timeout when the multi removes it.
+    func idles(at now: ContinuousClock.Instant) -> Bool {
+        guard let idleTimeout, now - lastActivity > idleTimeout else { return false }
+        idledOut = true
+        return true
+    }
+
     func finish(_ code: CURLcode?) {
         guard !ended else { return }
         ended = true
+        if idledOut, let idleTimeout {
+            return handlers.end(TransferFailure(kind: .timeout, message: "the server sent nothing for \(idleTimeout.components.seconds) s (idle timeout)"))
+        }
         guard let code else { return handlers.end(TransferFailure(kind: .cancelled, message: "cancelled")) }
         if code == CURLE_OK {
             reportHead()
@@ -123,6 +139,7 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
         guard let user else { return 0 }
         let transfer = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
         let length = size * count
+        if transfer.idleTimeout != nil { transfer.lastActivity = .now }
         if transfer.overBudget(adding: length) {
             // Not handed over: libcurl keeps these bytes and delivers them again on resume().
             transfer.paused = true
@@ -142,6 +159,7 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
         guard let user, let data else { return 0 }
         let transfer = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
         let length = size * count
+        if transfer.idleTimeout != nil { transfer.lastActivity = .now }
         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             transfer.responseHeaders = [:]  // a new response (after 100 Continue or a redirect)

@@ -10,11 +10,15 @@ public struct HTTPRequest: Sendable {
     public var connectTimeout: Double = 10
     /// Seconds for the whole transfer, streaming included; 0 means no limit.
     public var totalTimeout: Double = 0
+    /// Seconds without a byte (waiting for the response or between two pieces of a stream)
+    /// before the transfer fails with a timeout; whole seconds, at least 1 (libcurl's low-speed
+    /// check); 0 means no limit.
+    public var idleTimeout: Double = 0
 
     public init(url: String, method: String = "POST", headers: [(name: String, value: String)] = [], body: Data = Data(),
-                connectTimeout: Double = 10, totalTimeout: Double = 0) {
+                connectTimeout: Double = 10, totalTimeout: Double = 0, idleTimeout: Double = 0) {
         (self.url, self.method, self.headers, self.body) = (url, method, headers, body)
-        (self.connectTimeout, self.totalTimeout) = (connectTimeout, totalTimeout)
+        (self.connectTimeout, self.totalTimeout, self.idleTimeout) = (connectTimeout, totalTimeout, idleTimeout)
     }
 }
 

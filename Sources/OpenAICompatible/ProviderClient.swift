@@ -55,7 +55,8 @@ final class ProviderClient: Sendable {
         headers += profile.extraHeaders(settings).map { (name: $0.0, value: $0.1) }
         headers += settings.headers.map { (name: $0.0, value: $0.1) }
         let request = HTTPRequest(url: settings.baseURL.trimmingSuffix("/") + "/chat/completions", method: "POST", headers: headers,
-                                  body: Data(json.utf8), connectTimeout: settings.connectTimeout, totalTimeout: settings.timeout)
+                                  body: Data(json.utf8), connectTimeout: settings.connectTimeout, totalTimeout: settings.timeout,
+                                  idleTimeout: settings.idleTimeout)
         let prices = PriceTable(settings.prices.mapValues { ModelPrice(promptPerMillion: $0.prompt, completionPerMillion: $0.completion) })
         let call = ChatCall(operation: operation, client: self, settings: settings, request: request, streamed: streamed,
                             configuration: ChatResponseConfiguration(requestedModel: model, prices: prices))

@@ -61,6 +61,32 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 15, "timed out instead of waiting for the hung server (bound generous for a loaded machine)")
     }
 
+    /// `idle_timeout` bounds the silence, whatever the whole request's `timeout`.
+    @Test func aServerSilentForIdleTimeoutTimesOut() async throws {
+        let mock = try await MockLLM.start()
+        defer { mock.stop() }
+        let provider = try ProviderHarness.create(mock: mock, ["timeout": .double(600), "idle_timeout": .double(1), "retry": .object(["max_attempts": .int(1)])])
+        defer { provider.destroy() }
+        let started = Date()
+        let events = try await ProviderHarness.chat(provider, model: "mock/hang")
+        #expect(events.terminal?.name == "timeout")
+        #expect(events.terminal?.status == SB_ERR_TIMEOUT)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed >= 0.9 && elapsed < 15, "gave up after \(elapsed) s, not after about 1 s of silence")
+    }
+
+    @Test func aStreamThatStallsForIdleTimeoutTimesOutWithWhatStreamedAndIsNotRetried() async throws {
+        let mock = try await MockLLM.start()
+        defer { mock.stop() }
+        let provider = try ProviderHarness.create(mock: mock, ["idle_timeout": .double(1)])
+        defer { provider.destroy() }
+        // One chunk every 4 s: the first arrives at once, then the stream is silent for longer than idle_timeout.
+        let events = try await ProviderHarness.chat(provider, model: "mock/text?chunks=3&rate=0.25")
+        #expect(events.text == "w0 ")
+        #expect(events.terminal?.name == "timeout")
+        #expect(try await mock.requests().count == 1, "a retry would repeat text the client already saw")
+    }
+
     @Test func aConnectionDroppedMidStreamIsAnErrorAndNeverRetried() async throws {
         let mock = try await MockLLM.start()
         defer { mock.stop() }
