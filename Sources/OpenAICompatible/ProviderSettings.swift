@@ -10,7 +10,7 @@ import JSONSupport
 /// api_key: env:OPENAI_API_KEY             # else the provider's key variable from the environment
 /// connect_timeout: 10                     # seconds
 /// timeout: 600                            # seconds for a whole request, streaming included
-/// idle_timeout: 60                        # seconds without a byte (before the answer or mid-stream) before giving up; 0: none
+/// idle_timeout: 300                       # seconds without a byte (before the answer or mid-stream) before giving up; 0: none
 /// retry: {max_attempts: 3, initial_delay: 0.5, max_delay: 8, max_retry_after: 30}
 /// circuit_breaker: {failure_threshold: 5, cooldown: 30}
 /// limits: {requests_per_minute: 0, tokens_per_minute: 0, max_concurrent: 0, max_queued: 1000, max_wait: 120}
@@ -26,7 +26,7 @@ struct ProviderSettings: Sendable {
     var apiKey: String?
     var connectTimeout = 10.0
     var timeout = 600.0
-    var idleTimeout = 60.0
+    var idleTimeout = 300.0  // reasoning models may think for minutes before their first byte
     var retry = RetryPolicy()
     var failureThreshold = 5
     var cooldown = 30.0
