@@ -45,6 +45,29 @@ extension MessageRecord {
         if let requestID { members["request_id"] = .string(requestID) }
         return .object(members)
     }
+
+    /// `json` written straight to text, the keys in sorted order (the same bytes as `json.jsonText`,
+    /// without a dictionary per message: load_context answers with dozens of them every turn).
+    func write(to writer: inout JSONTextWriter) {
+        writer.beginObject()
+        writer.member("content", content)
+        writer.member("conversation_id", conversationID)
+        writer.member("created_at", createdAt)
+        writer.member("id", id)
+        writer.member("model", model)
+        writer.member("provider", provider)
+        writer.member("reasoning", reasoning)
+        writer.member("request_id", requestID)
+        writer.member("role", role)
+        writer.member("seq", seq)
+        writer.member("status", status)
+        writer.member("tool_call_id", toolCallID)
+        writer.member("tool_calls", toolCalls)
+        writer.member("tool_name", toolName)
+        writer.member("updated_at", updatedAt)
+        writer.member("usage", usage)
+        writer.endObject()
+    }
 }
 
 /// A message to append, as the host sends it.

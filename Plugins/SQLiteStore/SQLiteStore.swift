@@ -210,7 +210,16 @@ extension StoreConfig {
 /// Op results, encoded straight from the records (one JSON encoding per result).
 enum Results {
     static func message(_ record: MessageRecord) -> String { JSONValue.object(["message": record.json]).jsonText }
-    static func messages(_ records: [MessageRecord]) -> String { JSONValue.object(["messages": .array(records.map(\.json))]).jsonText }
+    static func messages(_ records: [MessageRecord]) -> String {
+        var writer = JSONTextWriter(capacity: 512 * records.count + 16)
+        writer.beginObject()
+        writer.key("messages")
+        writer.beginArray()
+        for record in records { record.write(to: &writer) }
+        writer.endArray()
+        writer.endObject()
+        return writer.text
+    }
 
     /// next_cursor is null, not absent, on the last page.
     static func page(_ conversations: [ConversationRecord], next: String?) -> String {

@@ -11,7 +11,7 @@ enum JSONWriter {
         return String(decoding: output, as: UTF8.self)
     }
 
-    private static func append(_ value: JSONValue, to output: inout [UInt8]) {
+    static func append(_ value: JSONValue, to output: inout [UInt8]) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -48,7 +48,7 @@ enum JSONWriter {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Digits written in place: `String(number)` would allocate a string per number.
-    private static func appendInteger(_ number: Int64, to output: inout [UInt8]) {
+    static func appendInteger(_ number: Int64, to output: inout [UInt8]) {
         if number < 0 { output.append(UInt8(ascii: "-")) }
         var magnitude = number.magnitude
         let start = output.count
@@ -61,7 +61,7 @@ enum JSONWriter {
 
     private static func needsEscaping(_ byte: UInt8) -> Bool { byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") }
 
-    private static func appendString(_ text: String, to output: inout [UInt8]) {
+    static func appendString(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         // Most strings need no escaping: copied whole, not byte by byte.
         if text.utf8.withContiguousStorageIfAvailable({ bytes in

@@ -41,4 +41,26 @@ import Testing
         #expect(try JSONValue.parse(utf8: Array(#"{"k":[true]}"#.utf8)) == .object(["k": .array([.bool(true)])]))
         #expect(JSONValue.double(.infinity).jsonText == "null", "JSON has no infinity")
     }
+
+    /// JSONTextWriter, keys written in sorted order, gives `jsonText`'s bytes.
+    @Test func theTextWriterWritesWhatJSONTextWrites() {
+        let nested: JSONValue = .object(["a": .array([.int(-3), .string("q\""), .null, .object([:])]), "b": .double(0.5)])
+        var writer = JSONTextWriter()
+        writer.beginObject()
+        writer.member("count", Int64(2))
+        writer.member("missing", nil as String?)
+        writer.member("nested", nested)
+        writer.key("rows")
+        writer.beginArray()
+        for index in 0..<2 {
+            writer.beginObject()
+            writer.member("id", Int64(index))
+            writer.member("text", "line\n\(index)")
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        let expected: JSONValue = .object(["count": .int(2), "nested": nested, "rows": .array((0..<2).map { .object(["id": .int(Int64($0)), "text": .string("line\n\($0)")]) })])
+        #expect(writer.text == expected.jsonText)
+    }
 }

@@ -41,6 +41,29 @@ import PluginABI
         #expect(got["conversation"]?["metadata"]?["topic"] == .string("tea"))
     }
 
+    /// load_context writes its messages straight to text (no dictionary per message): the same
+    /// messages, every field, as get_conversation's.
+    @Test func loadContextAnswersTheMessagesGetConversationDoes() async throws {
+        let store = try StoreHarness()
+        defer { store.remove() }
+        let call: JSONValue = .array([.object(["id": .string("call_1"), "type": .string("function"),
+                                               "function": .object(["name": .string("get_time"), "arguments": .string("{\"tz\":\"UTC\"}")])])])
+        let messages: [JSONValue] = [
+            message("user", "what \"time\"\nis it? é😀", request: "r1"),
+            .object(["role": .string("assistant"), "content": .string(""), "reasoning": .string("think"), "tool_calls": call,
+                     "usage": .object(["prompt_tokens": .int(11), "completion_tokens": .int(7), "cost": .double(0.25)]),
+                     "model": .string("m"), "provider": .string("openai")]),
+            .object(["role": .string("tool"), "content": .string("12:00"), "tool_call_id": .string("call_1"), "tool_name": .string("get_time")]),
+            message("assistant", "noon", status: "incomplete"),
+        ]
+        _ = try await store.call("append_batch", JSONValue(scope().merging(["messages": .array(messages)]) { $1 }))
+        let context = try await store.call("load_context", JSONValue(scope()))["messages"]?.array ?? []
+        let stored = try await store.call("get_conversation", JSONValue(scope()))["messages"]?.array ?? []
+        #expect(context.count == 4)
+        #expect(context == stored)
+        #expect(context[1]["tool_calls"] == call && context[1]["usage"]?["cost"] == .double(0.25) && context[2]["tool_name"] == .string("get_time"))
+    }
+
     @Test func concurrentAppendsNeverShareASequenceNumber() async throws {
         let store = try StoreHarness()
         defer { store.remove() }
