@@ -26,7 +26,12 @@ struct JSONParser {
     private func failure(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: at) }
 
     private mutating func skipSpace() {
-        while at < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[at]) { at += 1 }
+        while at < bytes.count {
+            switch bytes[at] {
+            case 0x20, 0x0A, 0x0D, 0x09: at += 1
+            default: return
+            }
+        }
     }
 
     private mutating func value() throws(JSONParseError) -> JSONValue {
@@ -59,7 +64,7 @@ struct JSONParser {
 
     private mutating func object() throws(JSONParseError) -> JSONValue {
         at += 1
-        var members: [String: JSONValue] = [:]
+        var members: [String: JSONValue] = Dictionary(minimumCapacity: 8)  // most objects have a few members: fewer regrowths
         skipSpace()
         if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
         while true {
@@ -71,7 +76,8 @@ struct JSONParser {
             at += 1
             skipSpace()
             let item = try value()
-            if members[key] == nil { members[key] = item }  // a repeated key keeps its first value, as JSONDecoder does
+            // One hash per member; a repeated key keeps its first value, as JSONDecoder does.
+            if let first = members.updateValue(item, forKey: key) { members[key] = first }
             skipSpace()
             guard at < bytes.count else { throw failure("the text ends inside an object") }
             if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
@@ -192,11 +198,25 @@ struct JSONParser {
             guard at < bytes.count, isDigit(bytes[at]) else { throw failure("a number needs digits in its exponent") }
             while at < bytes.count, isDigit(bytes[at]) { at += 1 }
         }
+        if integral, let value = Self.integer(UnsafeBufferPointer(rebasing: bytes[start..<at])) { return .int(value) }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
-        if integral, let value = Int64(text) { return .int(value) }
         guard let double = Double(text) else { throw failure("invalid number") }
         if double == double.rounded(), abs(double) < 9.2e18 { return .int(Int64(double)) }  // 1.0, 1e2: ints, as JSONDecoder reads them
         return .double(double)
+    }
+
+    /// An integer's digits (and sign) read in place, without a String; nil when it does not fit in Int64.
+    private static func integer(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let negative = text.first == UInt8(ascii: "-")
+        var value: Int64 = 0  // accumulated negatively, so Int64.min fits
+        for byte in text.dropFirst(negative ? 1 : 0) {
+            let (times10, overflowed) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowedAgain) = times10.subtractingReportingOverflow(Int64(byte &- UInt8(ascii: "0")))
+            guard !overflowed, !overflowedAgain else { return nil }
+            value = next
+        }
+        if negative { return value }
+        return value == .min ? nil : -value
     }
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -23,7 +23,8 @@ import Testing
     }
 
     @Test(arguments: ["1.0", "1e2", "-0", "12345678901234567890", "0.1", "[1.0, 2]", #"{"a":true}"#, #""\ud83d\ude00 \u00e9 \/""#,
-                      " [ ] ", #"{"a" : [1, {"b": null}], "a": 2}"#, "-1.5E-3", "9007199254740993"])
+                      " [ ] ", #"{"a" : [1, {"b": null}], "a": 2}"#, "-1.5E-3", "9007199254740993", "-9223372036854775808",
+                      "9223372036854775807", "9223372036854775808", "-9223372036854775809", "-42", "0", "[-7,300]"])
     func readsWhatJSONDecoderReads(text: String) throws {
         #expect(try JSONValue.parse(text) == (try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))))
     }
