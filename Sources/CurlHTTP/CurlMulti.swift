@@ -139,8 +139,11 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
             for transfer in paused where active[transfer.id] != nil {
                 if servePriority(&running) { return }
                 budget.nextCall()
-                transfer.resume()  // libcurl hands over what it held back, within a fresh budget,
-                runTimers(&running)  // and the transfer reads on (one at a time: one call runs every due transfer)
+                // libcurl hands over what it held back, within a fresh budget, and the transfer
+                // reads on (one at a time: one timer call runs every due transfer).
+                let resumed = transfer.resume()
+                guard resumed == CURLE_OK else { remove(transfer.id, result: resumed); continue }
+                runTimers(&running)
             }
             if servePriority(&running) { return }
             readCompletions()
@@ -210,6 +213,7 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
         }
         for id in changes.stopping ? Array(active.keys) : changes.cancels { remove(id, result: nil) }
         guard changes.stopping else { return false }
+        budget.paused = []  // they hold the budget, which holds them
         for transfer in pending.withLock({ $0.adds }) { transfer.finish(nil) }  // added in the meantime
         stopped.signal()
         return true

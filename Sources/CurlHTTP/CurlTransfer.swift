@@ -73,7 +73,6 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
         curl_slist_free_all(headerList)
     }
 
-    /// Reports the end once, mapping libcurl's result to a failure kind.
     /// Whether the server has been silent for longer than `idleTimeout` at `now`; if so, the
     /// transfer ends as a timeout when the multi removes it.
     func idles(at now: ContinuousClock.Instant) -> Bool {
@@ -82,11 +81,12 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
         return true
     }
 
+    /// Reports the end once, mapping libcurl's result to a failure kind.
     func finish(_ code: CURLcode?) {
         guard !ended else { return }
         ended = true
         if idledOut, let idleTimeout {
-            return handlers.end(TransferFailure(kind: .timeout, message: "the server sent nothing for \(idleTimeout.components.seconds) s (idle timeout)"))
+            return handlers.end(TransferFailure(kind: .timeout, message: "the server sent nothing for \(idleTimeout) (idle timeout)"))
         }
         guard let code else { return handlers.end(TransferFailure(kind: .cancelled, message: "cancelled")) }
         if code == CURLE_OK {
@@ -129,10 +129,12 @@ final class CurlTransfer: @unchecked Sendable {  // touched only on the multi th
     }
 
     /// Continues a transfer paused by the budget; libcurl hands over what it held back at once.
-    func resume() {
-        guard paused else { return }
+    /// - Returns: libcurl's result: not CURLE_OK when that delivery failed (a handler refused
+    ///   the bytes), and then libcurl will not run the transfer again: the caller ends it.
+    func resume() -> CURLcode {
+        guard paused else { return CURLE_OK }
         paused = false
-        _ = ccurl_easy_unpause(handle)
+        return ccurl_easy_unpause(handle)
     }
 
     static let write: curl_write_callback = { data, size, count, user in

@@ -10,9 +10,8 @@ public struct HTTPRequest: Sendable {
     public var connectTimeout: Double = 10
     /// Seconds for the whole transfer, streaming included; 0 means no limit.
     public var totalTimeout: Double = 0
-    /// Seconds without a byte (waiting for the response or between two pieces of a stream)
-    /// before the transfer fails with a timeout; whole seconds, at least 1 (libcurl's low-speed
-    /// check); 0 means no limit.
+    /// Seconds without a byte from the server (before the response, or between two pieces of a
+    /// stream) before the transfer fails with a timeout (CurlMulti checks every 100 ms); 0 means no limit.
     public var idleTimeout: Double = 0
 
     public init(url: String, method: String = "POST", headers: [(name: String, value: String)] = [], body: Data = Data(),

@@ -78,10 +78,11 @@ import Testing
     @Test func aStreamThatStallsForIdleTimeoutTimesOutWithWhatStreamedAndIsNotRetried() async throws {
         let mock = try await MockLLM.start()
         defer { mock.stop() }
-        let provider = try ProviderHarness.create(mock: mock, ["idle_timeout": .double(1)])
+        let provider = try ProviderHarness.create(mock: mock, ["idle_timeout": .double(2)])
         defer { provider.destroy() }
-        // One chunk every 4 s: the first arrives at once, then the stream is silent for longer than idle_timeout.
-        let events = try await ProviderHarness.chat(provider, model: "mock/text?chunks=3&rate=0.25")
+        // One chunk every 5 s: the first arrives at once, then the stream is silent for longer than
+        // idle_timeout (2 s: room for the connection and the first chunk on a loaded machine).
+        let events = try await ProviderHarness.chat(provider, model: "mock/text?chunks=3&rate=0.2")
         #expect(events.text == "w0 ")
         #expect(events.terminal?.name == "timeout")
         #expect(try await mock.requests().count == 1, "a retry would repeat text the client already saw")
