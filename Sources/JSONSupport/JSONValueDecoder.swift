@@ -1,8 +1,12 @@
 /// Decodes `Decodable` types from a parsed `JSONValue`: what `JSONDecoder` does from text, at a
 /// fraction of its cost (plugins decode a request on every operation). Errors are the standard
-/// `DecodingError`s with their coding paths. A `JSONValue` member is taken as it is. Numbers:
-/// an integer type takes an integer, or a double with no fraction that fits; a floating-point
-/// type takes either.
+/// `DecodingError`s with their coding paths: `keyNotFound` for a missing member, `typeMismatch`
+/// for a value of the wrong kind (also a number that does not fit the integer type, where
+/// JSONDecoder says `dataCorrupted`), `valueNotFound` for a null where a value must be. A
+/// `JSONValue` member is taken as it is. Numbers: an integer type takes an integer, or a double
+/// with no fraction that fits; a floating-point type takes either. `JSONValue` holds integers
+/// as Int64, so a UInt64 above Int64.max arrives as a double. No special cases: `Data` is an
+/// array of numbers here, not JSONDecoder's base64 string.
 extension JSONValue {
     public func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try ValueDecoder(value: self, codingPath: []).decode(type)
@@ -71,11 +75,8 @@ private enum Scalar {
         case is String.Type: return try string(value, path) as! T
         case is Double.Type: return try double(value, path) as! T
         case is Float.Type: return Float(try double(value, path)) as! T
-        case is Int.Type: return try integer(Int.self, value, path) as! T
-        case is Int64.Type: return try integer(Int64.self, value, path) as! T
-        case is Int32.Type: return try integer(Int32.self, value, path) as! T
-        case is UInt64.Type: return try integer(UInt64.self, value, path) as! T
-        case is UInt.Type: return try integer(UInt.self, value, path) as! T
+        // Every integer type here: their own init(from:) would ask this container again, forever.
+        case let integerType as any FixedWidthInteger.Type: return try integer(integerType, value, path) as! T
         default: return try ValueDecoder(value: value, codingPath: path).decode(type)
         }
     }
@@ -99,7 +100,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let value = try member(key)
-        if value == .null, !(type is JSONValue.Type) {
+        if value == .null, !(type is JSONValue.Type), !(type is any OptionalType.Type) {
             throw DecodingError.valueNotFound(type, DecodingError.Context(codingPath: codingPath + [key], debugDescription: "null for key \(key.stringValue)"))
         }
         return try Scalar.decode(type, value, codingPath + [key])
@@ -170,6 +171,10 @@ private struct SingleValue: SingleValueDecodingContainer {
     func decodeNil() -> Bool { value == .null }
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try Scalar.decode(type, value, codingPath) }
 }
+
+/// Lets `decode(T?.self, forKey:)` see a null as nil, as JSONDecoder does.
+private protocol OptionalType {}
+extension Optional: OptionalType {}
 
 private struct IndexKey: CodingKey {
     let intValue: Int?

@@ -52,6 +52,33 @@ import Testing
         }
     }
 
+    struct Small: Codable, Equatable {
+        var a: Int8
+        var b: UInt8
+        var c: Int16
+        var d: UInt32
+        var e: [UInt16]
+        var f: Float
+        var g: String?
+        enum CodingKeys: CodingKey { case a, b, c, d, e, f, g }
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            (a, b, c, d) = (try container.decode(Int8.self, forKey: .a), try container.decode(UInt8.self, forKey: .b),
+                            try container.decode(Int16.self, forKey: .c), try container.decode(UInt32.self, forKey: .d))
+            (e, f) = (try container.decode([UInt16].self, forKey: .e), try container.decode(Float.self, forKey: .f))
+            g = try container.decode(String?.self, forKey: .g)  // decode, not decodeIfPresent: a null is nil
+        }
+    }
+
+    /// Every integer width (their own init(from:) must not come back here), and an optional read with decode.
+    @Test func integersOfEveryWidthAndAnOptionalDecodedFromNull() throws {
+        let text = #"{"a":-128,"b":255,"c":-32768,"d":4294967295,"e":[0,65535],"f":1.5,"g":null}"#
+        let decoded = try JSONValue.parse(text).decode(Small.self)
+        #expect(decoded == (try JSONDecoder().decode(Small.self, from: Data(text.utf8))))
+        #expect(decoded.g == nil && decoded.b == 255)
+        #expect(throws: DecodingError.self) { try JSONValue.parse(#"{"a":128,"b":0,"c":0,"d":0,"e":[],"f":0,"g":"x"}"#).decode(Small.self) }
+    }
+
     @Test func aJSONValueMemberIsTakenAsItIs() throws {
         struct Holder: Decodable { var value: JSONValue }
         let value: JSONValue = .object(["a": .array([.int(1), .double(2.5), .string("x"), .null, .bool(true)])])
