@@ -31,6 +31,9 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
     private let hasPending = Atomic<Bool>(false)
     private var active: [UInt64: CurlTransfer] = [:]
     private var awaitingFirstByte: [Int32: CurlTransfer] = [:]  // by socket
+    /// Sockets first watched since the current batch's epoll_wait: a number closed and reused
+    /// within the batch must not get the old socket's events (an old hang-up would fail the new one).
+    private var addedDuringBatch: Set<Int32> = []
     private var firstByteEvents = [epoll_event](repeating: epoll_event(), count: 8)
     private let budget = ActionBudget()
     private var timeoutMs = -1  // libcurl's next timeout, from the timer callback
@@ -121,6 +124,7 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
             var wait = budget.paused.isEmpty ? Int32(timeoutMs < 0 ? -1 : timeoutMs) : 0
             if idleWatched > 0, wait < 0 || wait > 100 { wait = 100 }
             let ready = epoll_wait(epoll, &events, Int32(events.count), wait)
+            addedDuringBatch.removeAll(keepingCapacity: true)
             if ready == 0 || timeoutMs == 0 { runTimers(&running) }
             let paused = budget.paused  // they continue after this batch's sockets
             budget.paused = []
@@ -132,7 +136,7 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
                     _ = read(wakeup, &count, 8)
                     continue
                 }
-                if awaitingFirstByte[fd] != nil { continue }  // served (or still waiting) above
+                if awaitingFirstByte[fd] != nil || addedDuringBatch.contains(fd) { continue }  // served above, or a new socket: next batch
                 budget.nextCall()
                 curl_multi_socket_action(multi, fd, Self.action(for: events[index].events), &running)
             }
@@ -250,7 +254,10 @@ public final class CurlMulti: @unchecked Sendable {  // `multi`, `active` and `t
         if what == CURL_POLL_IN || what == CURL_POLL_INOUT { interest |= EPOLLIN.rawValue }
         if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { interest |= EPOLLOUT.rawValue }
         var event = epoll_event(events: interest, data: epoll_data_t(fd: socket))
-        if epoll_ctl(this.epoll, EPOLL_CTL_MOD, socket, &event) != 0 { epoll_ctl(this.epoll, EPOLL_CTL_ADD, socket, &event) }
+        if epoll_ctl(this.epoll, EPOLL_CTL_MOD, socket, &event) != 0 {
+            epoll_ctl(this.epoll, EPOLL_CTL_ADD, socket, &event)
+            this.addedDuringBatch.insert(socket)
+        }
         if let transfer = easy.flatMap(CurlTransfer.of), !transfer.receivedBody {
             this.awaitingFirstByte[socket] = transfer
             if epoll_ctl(this.firstByteEpoll, EPOLL_CTL_MOD, socket, &event) != 0 { epoll_ctl(this.firstByteEpoll, EPOLL_CTL_ADD, socket, &event) }
