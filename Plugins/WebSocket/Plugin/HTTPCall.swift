@@ -24,13 +24,7 @@ final class HTTPCall: @unchecked Sendable {  // sse: touched only by the host's 
     static let onEvent: sb_event_fn = { user, event in
         guard let user, let event else { return SB_ERR_INVALID }
         let me = Unmanaged<HTTPCall>.fromOpaque(user).takeUnretainedValue()
-        var copy = sb_event()
-        withUnsafeMutableBytes(of: &copy) { target in
-            target.copyMemory(from: UnsafeRawBufferPointer(start: event, count: min(Int(event.pointee.struct_size), target.count)))
-        }
-        guard let kind = HostEvent.Kind(rawValue: copy.kind) else { return SB_OK }
-        let hostEvent = HostEvent(kind: kind, text: copy.text.bytes, id: copy.id.bytes, name: copy.name.bytes,
-                                  data: copy.data.bytes, index: copy.index, status: copy.status)
+        guard let hostEvent = HostEvent(event) else { return SB_OK }
         me.handle(hostEvent)
         if hostEvent.isTerminal {
             me.exchange.loop.liveSubscriptions.subtract(1, ordering: .acquiringAndReleasing)

@@ -48,31 +48,16 @@ final class Subscription: @unchecked Sendable {  // encoder: guarded by the conn
     static let onEvent: sb_event_fn = { user, event in
         guard let user, let event else { return SB_ERR_INVALID }
         let subscription = Unmanaged<Subscription>.fromOpaque(user).takeUnretainedValue()
-        // Read only the fields the host's struct has (switchboard.h: structs grow at the end).
-        var copy = sb_event()
-        withUnsafeMutableBytes(of: &copy) { target in
-            target.copyMemory(from: UnsafeRawBufferPointer(start: event, count: min(Int(event.pointee.struct_size), target.count)))
-        }
-        guard let kind = HostEvent.Kind(rawValue: copy.kind) else { return SB_OK }  // a newer host's event: skip
-        let hostEvent = HostEvent(kind: kind, text: copy.text.bytes, id: copy.id.bytes, name: copy.name.bytes,
-                                  data: copy.data.bytes, index: copy.index, status: copy.status)
+        guard let hostEvent = HostEvent(event) else { return SB_OK }  // a newer host's event: skip
         let status = subscription.connection.deliver(hostEvent, of: subscription)
         if hostEvent.isTerminal {
             // WebSocket requests by op and outcome, for /metrics (the host counts turns itself).
-            let outcome = kind == .done ? "ok" : kind == .cancelled ? "cancelled" : "error"
+            let outcome = hostEvent.kind == .done ? "ok" : hostEvent.kind == .cancelled ? "cancelled" : "error"
             subscription.loop.host.metric(SB_METRIC_COUNTER, "switchboard_websocket_requests_total",
                                           labels: "op=\"\(subscription.op)\",outcome=\"\(outcome)\"")
             subscription.loop.subscriptionEnded(subscription)
             Unmanaged<Subscription>.fromOpaque(user).release()
         }
         return status
-    }
-}
-
-extension sb_str {
-    /// The slice as raw bytes (empty when absent).
-    var bytes: UnsafeRawBufferPointer {
-        guard let ptr, len > 0 else { return HostEvent.empty }
-        return UnsafeRawBufferPointer(start: ptr, count: len)
     }
 }

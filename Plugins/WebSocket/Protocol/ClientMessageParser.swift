@@ -100,11 +100,11 @@ public enum ClientMessageParser {
         case "clear_session":
             parsed = .clearSession
         default:
-            guard let schema = hostOps[action] else {
+            guard let op = hostOp(action, &reader) else {
                 return fail(ClientError(code: 400, reason: "unknown_action",
                                         message: "unknown action '\(action.prefix(64))' (supported: \(actions.joined(separator: ", ")))"))
             }
-            parsed = .hostOp(HostOpRequest(op: action, fields: schema(&reader), usesCurrentConversation: action == "apply_prompt"))
+            parsed = op
         }
         guard reader.issues.isEmpty else { return fail(.invalid(reader.issues)) }
         return .success(ClientCommand(dialect: .action, requestId: requestId, action: parsed))
@@ -141,17 +141,23 @@ public enum ClientMessageParser {
                 ("conversation_id", reader.string("conversation_id", nonEmpty: true).map(JSONValue.string)),
                 ("name", reader.string("name", maxLength: 1024).map(JSONValue.string))), usesCurrentConversation: true))
         default:
-            guard let schema = hostOps[type] else {
+            guard let op = hostOp(type, &reader) else {
                 return fail(ClientError(code: 400, reason: "unknown_type",
                                         message: "unknown message type '\(type.prefix(64))' (supported: \(types.joined(separator: ", ")))"))
             }
-            parsed = .hostOp(HostOpRequest(op: type, fields: schema(&reader), usesCurrentConversation: type == "apply_prompt"))
+            parsed = op
         }
         guard reader.issues.isEmpty else { return fail(.invalid(reader.issues)) }
         return .success(ClientCommand(dialect: .type, requestId: requestId, action: parsed))
     }
 
     // MARK: helpers
+
+    /// A host op passed through by its schema (the same in both dialects); nil when `name` is none.
+    private static func hostOp(_ name: String, _ reader: inout FieldReader) -> ClientCommand.Action? {
+        guard let schema = hostOps[name] else { return nil }
+        return .hostOp(HostOpRequest(op: name, fields: schema(&reader), usesCurrentConversation: name == "apply_prompt"))
+    }
 
     @Sendable private static func conversationOnly(_ reader: inout FieldReader) -> [String: JSONValue] {
         fields(("conversation_id", reader.string("conversation_id", required: true, nonEmpty: true).map(JSONValue.string)))
