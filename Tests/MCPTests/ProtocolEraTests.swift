@@ -28,4 +28,21 @@ import Testing
             }
         }
     }
+
+    /// A modern server that starts after the discover probe's timeout (5 s here) reads the probe
+    /// first, then the `initialize` sent on its timeout: the probe commits it to the modern era, so
+    /// it rejects `initialize` with -32022. The client discovers again on the same connection, and
+    /// the server is up on its first attempt.
+    @Test func aModernServerSlowerToStartThanTheProbeIsUpOnItsFirstAttempt() async throws {
+        let slow = ServerEntry.stdio("slow", "/bin/sh", ["-c", #"sleep 6; exec "$0" "$@""#, MCPTestPaths.venv + "/python",
+                                                         MCPTestPaths.servers + "/everything_server.py", "--name", "slow"])
+        try await MCPFixture.with([slow], connection: ["connection_timeout": .double(20)]) { fixture in
+            try await fixture.waitUp("slow")
+            let server = try await fixture.server("slow")
+            #expect(server["era"] == .string("modern"))
+            #expect(server["protocol_version"] == .string("2026-07-28"))
+            #expect(!fixture.logContains("slow: cannot connect"), "the first attempt failed; the server was started again")
+            #expect(try await fixture.call("echo", ["text": .string("late but modern")])["tool_message"] == .string("late but modern"))
+        }
+    }
 }

@@ -46,6 +46,38 @@ import Testing
         guard case .request("initialize", _)? = machine.received(.error(rejection)).first else { Issue.record("no fallback after the retry"); return }
     }
 
+    /// A slow server reads the timed-out probe first, which commits it to the modern era; it then
+    /// rejects `initialize` with -32022, and the machine discovers again (once).
+    @Test func initializeRejectedWithAModernVersionDiscoversAgainOnce() {
+        let modernOnly = RPCError(code: -32022, message: "connection is serving the 2026-07-28 protocol",
+                                  data: .object(["supported": .array([.string("2026-07-28")]), "requested": .string("2025-11-25")]))
+        var machine = SessionMachine(channel: .stdio)
+        _ = machine.start()
+        guard case .request("initialize", _)? = machine.received(.timeout).first else { Issue.record("no initialize"); return }
+        guard case .request("server/discover", let params)? = machine.received(.error(modernOnly)).first else { Issue.record("no second discover"); return }
+        #expect(params["_meta"]?["io.modelcontextprotocol/protocolVersion"] == .string("2026-07-28"))
+        guard case .established(let info)? = machine.received(.result(discoverResult(["2026-07-28"]))).first else { Issue.record("not established"); return }
+        #expect(info.era == .modern)
+
+        // Once: after that second discover also times out, the same rejection ends the handshake.
+        var stubborn = SessionMachine(channel: .stdio)
+        _ = stubborn.start()
+        _ = stubborn.received(.timeout)
+        _ = stubborn.received(.error(modernOnly))
+        guard case .request("initialize", _)? = stubborn.received(.timeout).first else { Issue.record("no initialize after the second timeout"); return }
+        #expect(stubborn.received(.error(modernOnly)) == [.failed("initialize failed: connection is serving the 2026-07-28 protocol (-32022)")])
+
+        // The same after a legacy hint: the server was upgraded to a modern-only one.
+        var upgraded = SessionMachine(channel: .stdio, hint: .legacy)
+        _ = upgraded.start()
+        guard case .request("server/discover", _)? = upgraded.received(.error(modernOnly)).first else { Issue.record("no discover after the hint"); return }
+        // A -32022 without a modern version in it is an ordinary failure.
+        var plain = SessionMachine(channel: .stdio, hint: .legacy)
+        _ = plain.start()
+        let legacyOnly = RPCError(code: -32022, message: "unsupported", data: .object(["supported": .array([.string("2024-11-05")])]))
+        #expect(plain.received(.error(legacyOnly)) == [.failed("initialize failed: unsupported (-32022)")])
+    }
+
     @Test func overHTTPAModernRejectionBodyMeansModernAndOther4xxMeansLegacy() {
         var modern = SessionMachine(channel: .http)
         _ = modern.start()

@@ -9,6 +9,9 @@ import JSONSupport
 /// - Over HTTP, a 400 whose body is a modern error (-32020/-32021/-32022) means modern.
 /// - Anything else (another error, another 4xx, a timeout) means legacy: `initialize`, then
 ///   `notifications/initialized`. The result is never keyed on one specific error code.
+/// - `initialize` answered with `-32022` and a modern version in `data.supported` means modern
+///   after all (a server slow to start answers the discover probe after its timeout, and that
+///   answer commits the connection to the modern era): discover again, once.
 /// A `hint` of `.legacy` (a previous process of the same server was legacy) skips discovery.
 public struct SessionMachine: Sendable {
     public enum Channel: Sendable { case stdio, http }
@@ -35,7 +38,8 @@ public struct SessionMachine: Sendable {
     private enum State: Sendable, Equatable {
         case idle
         case discovering(version: String, retried: Bool)
-        case initializing
+        /// `modernRetried`: discovery already had its one retry; a -32022 here then fails.
+        case initializing(modernRetried: Bool)
         case done
     }
 
@@ -50,13 +54,13 @@ public struct SessionMachine: Sendable {
 
     public mutating func start() -> [Step] {
         guard state == .idle else { return [] }
-        return hint == .legacy ? initialize() : discover(version: ProtocolVersion.modern, retried: false)
+        return hint == .legacy ? initialize(modernRetried: false) : discover(version: ProtocolVersion.modern, retried: false)
     }
 
     public mutating func received(_ reply: Reply) -> [Step] {
         switch state {
         case .discovering(_, let retried): return discovered(reply, retried: retried)
-        case .initializing: return initialized(reply)
+        case .initializing(let modernRetried): return initialized(reply, modernRetried: modernRetried)
         case .idle, .done: return []
         }
     }
@@ -70,8 +74,8 @@ public struct SessionMachine: Sendable {
         return [.request(method: "server/discover", params: .object(["_meta": meta]))]
     }
 
-    private mutating func initialize() -> [Step] {
-        state = .initializing
+    private mutating func initialize(modernRetried: Bool) -> [Step] {
+        state = .initializing(modernRetried: modernRetried)
         return [.request(method: "initialize", params: .object([
             "protocolVersion": .string(ProtocolVersion.latestLegacy), "capabilities": ProtocolVersion.capabilities,
             "clientInfo": ProtocolVersion.clientInfo,
@@ -84,7 +88,7 @@ public struct SessionMachine: Sendable {
             let offered = (result["supportedVersions"]?.elements ?? []).compactMap(\.stringValue)
             guard let version = offered.first(where: ProtocolVersion.modernVersions.contains) else {
                 // A discover answer without a version we speak: a handshake may still work.
-                return offered.isEmpty ? initialize() : fail("the server supports protocol versions \(offered.joined(separator: ", ")); this client speaks \(ProtocolVersion.modern) and \(ProtocolVersion.legacyVersions.joined(separator: ", "))")
+                return offered.isEmpty ? initialize(modernRetried: true) : fail("the server supports protocol versions \(offered.joined(separator: ", ")); this client speaks \(ProtocolVersion.modern) and \(ProtocolVersion.legacyVersions.joined(separator: ", "))")
             }
             state = .done
             let info = result["_meta"]?[ProtocolVersion.serverInfoKey] ?? result["serverInfo"]
@@ -99,19 +103,21 @@ public struct SessionMachine: Sendable {
         case .httpStatus(let status, _) where status >= 500:
             return fail("the server answered HTTP \(status)")
         case .error, .httpStatus, .timeout:
-            return initialize()
+            return initialize(modernRetried: retried)
         }
     }
 
     private mutating func versionRejected(_ data: JSONValue?, retried: Bool) -> [Step] {
-        let supported = (data?["supported"]?.elements ?? []).compactMap(\.stringValue)
-        if !retried, let version = supported.first(where: ProtocolVersion.modernVersions.contains) {
-            return discover(version: version, retried: true)
-        }
-        return initialize()  // perhaps it also speaks a handshake revision
+        if !retried, let version = Self.modernVersion(in: data) { return discover(version: version, retried: true) }
+        return initialize(modernRetried: true)  // perhaps it also speaks a handshake revision
     }
 
-    private mutating func initialized(_ reply: Reply) -> [Step] {
+    /// The first version in a -32022 error's `data.supported` that this client speaks in the modern era.
+    private static func modernVersion(in data: JSONValue?) -> String? {
+        (data?["supported"]?.elements ?? []).compactMap(\.stringValue).first(where: ProtocolVersion.modernVersions.contains)
+    }
+
+    private mutating func initialized(_ reply: Reply, modernRetried: Bool) -> [Step] {
         switch reply {
         case .result(let result):
             guard let version = result["protocolVersion"]?.stringValue else { return fail("the initialize result has no protocolVersion") }
@@ -123,6 +129,9 @@ public struct SessionMachine: Sendable {
                                    serverInfo: result["serverInfo"], instructions: result["instructions"]?.stringValue)
             return [.notify(method: "notifications/initialized", params: nil), .established(info)]
         case .error(let error):
+            if error.code == RPCError.unsupportedProtocolVersion, !modernRetried, let version = Self.modernVersion(in: error.data) {
+                return discover(version: version, retried: true)  // modern after all (see the type's doc)
+            }
             return fail("initialize failed: \(error.message) (\(error.code))")
         case .httpStatus(let status, _) where [400, 404, 405].contains(status) && channel == .http:
             return fail("initialize got HTTP \(status): the server may use the old HTTP+SSE transport of 2024-11-05, which this client does not support")
