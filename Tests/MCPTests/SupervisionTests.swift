@@ -7,8 +7,10 @@ import Testing
 /// state, calls to a down server fail at once, logs carry the server's name, shutdown is clean.
 @Suite struct SupervisionTests {
     @Test func oneBadServerNeverBlocksStartUpOrTheOthers() async throws {
+        // connection_timeout 10 s: long enough that "good" is up while "mute" is still in its
+        // handshake, even on a loaded machine (3 s was not, under two busy loops).
         try await MCPFixture.with([.stdio("ghost", "/nonexistent/server", []), .misbehaving("mute", ["--hang-after", "0"]), .misbehaving("good")],
-                                  connection: ["connection_timeout": .double(3)]) { fixture in
+                                  connection: ["connection_timeout": .double(10)]) { fixture in
             #expect(fixture.creationSeconds < 0.5, "create() does not wait for any server")
             try await fixture.waitUp("good")
             let status = try await fixture.status()
