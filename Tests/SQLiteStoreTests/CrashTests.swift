@@ -57,7 +57,7 @@ import Testing
                 }
             }
         }
-        #expect(incomplete >= 1, "the kill landed mid-stream for at least one conversation")
+        #expect(incomplete >= 1, "the kill landed mid-stream for at least one conversation (c0 streams slowly)")
     }
 
     func integrityCheck(_ path: String) throws -> String {

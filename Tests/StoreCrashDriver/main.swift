@@ -3,7 +3,9 @@
 // Each conversation runs turns one after another: a user message and an incomplete assistant
 // placeholder in one batch, 40 streamed deltas, then stream_end. After each turn's stream_end
 // has committed it prints "completed <request_id>" (flushed), so a test that kills this process
-// knows exactly which turns must be complete in the file.
+// knows exactly which turns must be complete in the file. Conversation c0 streams 100 times
+// slower (50 ms between deltas), so it is mid-stream whenever the kill lands; the others,
+// started together at one pace, may all be between turns at that moment.
 import Foundation
 import Host
 
@@ -38,6 +40,7 @@ await withTaskGroup(of: Void.self) { group in
     for conversation in 0..<conversations {
         group.addTask {
             var turn = 0
+            let pause: Duration = conversation == 0 ? .milliseconds(50) : .microseconds(500)
             while true {
                 let request = "c\(conversation)-t\(turn)"
                 let scope: [String: JSONValue] = ["conversation_id": .string("c\(conversation)"), "owner": .string("crash")]
@@ -49,7 +52,7 @@ await withTaskGroup(of: Void.self) { group in
                     guard case .int(let id)? = batch["messages"].flatMap({ if case .array(let m) = $0 { return m.last?["id"] } else { return nil } }) else { return }
                     for delta in deltas {
                         _ = try await call("stream_append", .object(["message_id": .int(id), "content": .string(delta)]))
-                        try await Task.sleep(for: .microseconds(500))
+                        try await Task.sleep(for: pause)
                     }
                     _ = try await call("stream_end", .object(["message_id": .int(id), "status": .string("complete")]))
                     FileHandle.standardOutput.write(Data("completed \(request)\n".utf8))  // unbuffered: one write(2)
