@@ -76,6 +76,12 @@ import Testing
         _ = plain.start()
         let legacyOnly = RPCError(code: -32022, message: "unsupported", data: .object(["supported": .array([.string("2024-11-05")])]))
         #expect(plain.received(.error(legacyOnly)) == [.failed("initialize failed: unsupported (-32022)")])
+        // Over HTTP the rejection is a 400 with the error as its body.
+        var http = SessionMachine(channel: .http)
+        _ = http.start()
+        _ = http.received(.timeout)
+        let body: JSONValue = .object(["error": .object(["code": .int(-32022), "message": .string(modernOnly.message), "data": modernOnly.data ?? .null])])
+        guard case .request("server/discover", _)? = http.received(.httpStatus(400, body: body)).first else { Issue.record("no discover over HTTP"); return }
     }
 
     @Test func overHTTPAModernRejectionBodyMeansModernAndOther4xxMeansLegacy() {

@@ -9,9 +9,9 @@ import JSONSupport
 /// - Over HTTP, a 400 whose body is a modern error (-32020/-32021/-32022) means modern.
 /// - Anything else (another error, another 4xx, a timeout) means legacy: `initialize`, then
 ///   `notifications/initialized`. The result is never keyed on one specific error code.
-/// - `initialize` answered with `-32022` and a modern version in `data.supported` means modern
-///   after all (a server slow to start answers the discover probe after its timeout, and that
-///   answer commits the connection to the modern era): discover again, once.
+/// - `initialize` answered with `-32022` and a modern version in `data.supported` (over HTTP, in
+///   a 400's body) means modern after all: discover again, once. A stdio server slow to start
+///   reads the timed-out probe first, and that commits its connection to the modern era.
 /// A `hint` of `.legacy` (a previous process of the same server was legacy) skips discovery.
 public struct SessionMachine: Sendable {
     public enum Channel: Sendable { case stdio, http }
@@ -117,7 +117,22 @@ public struct SessionMachine: Sendable {
         (data?["supported"]?.elements ?? []).compactMap(\.stringValue).first(where: ProtocolVersion.modernVersions.contains)
     }
 
+    /// The modern version named by a -32022 rejection, as a JSON-RPC error or (HTTP) a 400's body.
+    private static func modernVersion(rejecting reply: Reply) -> String? {
+        switch reply {
+        case .error(let error) where error.code == RPCError.unsupportedProtocolVersion:
+            return modernVersion(in: error.data)
+        case .httpStatus(400, let body?) where body["error"]?["code"]?.integer == RPCError.unsupportedProtocolVersion:
+            return modernVersion(in: body["error"]?["data"])
+        default:
+            return nil
+        }
+    }
+
     private mutating func initialized(_ reply: Reply, modernRetried: Bool) -> [Step] {
+        if !modernRetried, let version = Self.modernVersion(rejecting: reply) {
+            return discover(version: version, retried: true)  // modern after all (see the type's doc)
+        }
         switch reply {
         case .result(let result):
             guard let version = result["protocolVersion"]?.stringValue else { return fail("the initialize result has no protocolVersion") }
@@ -129,9 +144,6 @@ public struct SessionMachine: Sendable {
                                    serverInfo: result["serverInfo"], instructions: result["instructions"]?.stringValue)
             return [.notify(method: "notifications/initialized", params: nil), .established(info)]
         case .error(let error):
-            if error.code == RPCError.unsupportedProtocolVersion, !modernRetried, let version = Self.modernVersion(in: error.data) {
-                return discover(version: version, retried: true)  // modern after all (see the type's doc)
-            }
             return fail("initialize failed: \(error.message) (\(error.code))")
         case .httpStatus(let status, _) where [400, 404, 405].contains(status) && channel == .http:
             return fail("initialize got HTTP \(status): the server may use the old HTTP+SSE transport of 2024-11-05, which this client does not support")
