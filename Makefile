@@ -66,8 +66,17 @@ venvs: .venv-mcp/.ready .venv-mcp1/.ready .venv-ws/.ready
 	.venv-$*/bin/pip install --quiet --disable-pip-version-check -r $<
 	@touch $@
 
+# The whole output is kept in .build/test-output.log; the issues are repeated after the summary,
+# so a CI log that shows only its last lines still names every failing test.
 test: build-debug venvs
-	$(SWIFT) test --skip-build
+	@log=.build/test-output.log; \
+	{ $(SWIFT) test --skip-build 2>&1; echo $$? > $$log.status; } | tee $$log; \
+	status=$$(cat $$log.status); rm -f $$log.status; \
+	if [ "$$status" != 0 ]; then \
+	  echo; echo "Failing tests (the whole output is in $$log):"; \
+	  awk '/^✘ Test .* recorded an issue/ { shown = 1; print; next } shown && /^↳/ { print; next } { shown = 0 }' $$log; \
+	fi; \
+	exit $$status
 
 bench: build venvs
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
