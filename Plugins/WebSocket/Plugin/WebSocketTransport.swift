@@ -65,16 +65,14 @@ final class WebSocketTransport: ComponentImplementation {
     func reconfigure(configJSON: String) throws(PluginError) {
         let new: WebSocketConfig
         do throws(WebSocketError) { new = try WebSocketConfig(json: configJSON) } catch { throw .invalid(error.message) }
-        guard case .object(var fresh) = (try? JSONValue.parse(configJSON)) ?? .null else { throw .invalid("the config block must be an object") }
-        var current = block.withLock { $0.objectValue ?? [:] }
-        fresh["rate_limits"] = nil
-        current["rate_limits"] = nil
-        let changed = Set(fresh.keys).union(current.keys).filter { fresh[$0] != current[$0] }.sorted()
+        let fresh = (try? JSONValue.parse(configJSON))?.objectValue ?? [:]  // an object: WebSocketConfig read it
+        let current = block.withLock { $0.objectValue ?? [:] }
+        let changed = Set(fresh.keys).union(current.keys).filter { $0 != "rate_limits" && fresh[$0] != current[$0] }.sorted()
         guard changed.isEmpty else {
             throw .unsupported("websocket applies only rate_limits live; \(changed.joined(separator: ", ")) need a restart")
         }
         serving.withLock { $0?.loop }?.limiter.withLock { $0.update(new.http.rateLimits) }
-        block.withLock { $0 = (try? JSONValue.parse(configJSON)) ?? $0 }
+        block.withLock { $0 = .object(fresh) }
         host.log(SB_LOG_INFO, "rate limits reconfigured")
     }
 

@@ -95,4 +95,3 @@ struct WebSocketTestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
